@@ -1,0 +1,5 @@
+"""``python -m rnnviz`` runs the command line (the window with no arguments)."""
+
+from rnnviz.cli import main
+
+raise SystemExit(main())

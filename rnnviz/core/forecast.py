@@ -1,0 +1,420 @@
+"""Forecasts from a trained model: teacher-forced one-step, recursive, direct and future.
+
+The rules (also in ``docs/cli.md``)
+----------------------------------
+**One-step (teacher-forced).** Each held-out row ``r`` is predicted from the real window whose
+last input row is ``r - delay - 1`` (the window the model would see in use). With
+``horizon > 1`` the row gets that window's first predicted step. Rows whose window would start
+before the series, or touch a missing row, get NaN.
+
+**Direct multi-step** (``horizon > 1``). The model predicts ``horizon`` rows at once from each
+window; :func:`held_out_forecast` scores it on the validation and test windows (entry
+``direct``) beside the last-value baseline on the same windows (``direct_naive``).
+
+**Recursive (free-running).** Starts where the training part ends: the model warms up on the
+last lookback window of the training part (rows ``train_end - T .. train_end - 1``), predicts
+the next ``horizon`` rows, then feeds its own predictions back as the next inputs, carrying the
+recurrent state ``(h, c)`` from step to step (O(steps), never re-running a whole window). It
+never sees a held-out target value. It needs ``step == 1`` and ``delay == 0`` (each prediction
+must be the very next input row); otherwise it is left empty (NaN) and the note says why.
+
+**Other input columns.** A recursive forecast also needs the future values of input columns
+other than the targets. Over the held-out rows the file has them: they are used as they are
+(known future values) and the note says so. Past the end of the data nobody knows them: the
+future forecast holds each such input at its last known value, and the note says so. (A model
+trained on several inputs cannot run on the target alone, so this is the only way to go on
+without inventing data; re-train on the target alone to avoid the assumption.)
+
+**Future forecast.** Warms up on the last lookback window of the data and runs recursively
+for the number of steps asked.
+
+**Baselines** (:mod:`rnnviz.core.baselines`) are computed on exactly the rows and windows the
+model is scored on: ``naive`` (last value), ``seasonal_naive``, ``mean``, ``dense`` beside the
+one-step forecast; ``naive_recursive`` (the last training value held flat) and
+``seasonal_naive_recursive`` (the last training season repeated) beside the recursive one. All
+metrics are in the data's units (:mod:`rnnviz.core.metrics`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+import torch
+from torch import nn
+
+from rnnviz.core import baselines as bl
+from rnnviz.core.baselines import as_tensor
+from rnnviz.core.metrics import mape_allowed, naive_scale, score
+
+if TYPE_CHECKING:  # pragma: no cover
+    from rnnviz.core.windows import WindowSplits
+
+__all__ = [
+    "HeldOut",
+    "future_forecast",
+    "future_times",
+    "held_out_forecast",
+    "predict_windows",
+    "recursive_forecast",
+    "row_windows",
+]
+
+SPLIT_NAMES = ("validation", "test")
+
+
+def _device(model: nn.Module) -> torch.device:
+    return next(model.parameters()).device
+
+
+def _last(y: torch.Tensor) -> torch.Tensor:
+    """(B, h, K) stays; a sequence model's (B, T, h, K) gives its last step."""
+    return y[:, -1] if y.dim() == 4 else y
+
+
+class _EvalMode:
+    """Context manager: eval mode and no grad, restoring the previous mode."""
+
+    def __init__(self, model: nn.Module) -> None:
+        self.model = model
+
+    def __enter__(self) -> nn.Module:
+        self.was_training = self.model.training
+        self.no_grad = torch.no_grad()
+        self.no_grad.__enter__()
+        self.model.eval()
+        return self.model
+
+    def __exit__(self, *exc: object) -> None:
+        self.model.train(self.was_training)
+        self.no_grad.__exit__(None, None, None)
+
+
+def predict_windows(model: nn.Module, X: np.ndarray | torch.Tensor, *,
+                    batch: int = 2048) -> np.ndarray:
+    """Teacher-forced predictions for a stack of windows (eval mode, no grad, no RNG).
+
+    Parameters
+    ----------
+    model : Forecaster
+    X : ndarray or Tensor, shape (n, T, F)
+        Scaled windows.
+    batch : int
+        Windows per forward pass.
+
+    Returns
+    -------
+    ndarray, shape (n, horizon, K), float32
+        Scaled predictions (a sequence model's last step).
+    """
+    dev = _device(model)
+    outs: list[np.ndarray] = []
+    with _EvalMode(model):
+        for i in range(0, X.shape[0], batch):
+            xb = X[i:i + batch]
+            if not isinstance(xb, torch.Tensor):
+                xb = as_tensor(xb)
+            y, _ = model(xb.to(dev))
+            outs.append(_last(y).float().cpu().numpy())
+    if not outs:
+        return np.zeros((0, model.horizon, model.n_targets), np.float32)
+    return np.concatenate(outs)
+
+
+def row_windows(scaled: np.ndarray, ends: np.ndarray, lookback: int, step: int = 1,
+                valid: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Gather the windows that end at the given rows.
+
+    Parameters
+    ----------
+    scaled : ndarray, shape (N, F)
+    ends : ndarray of int, shape (n,)
+        Last input row of each window.
+    lookback, step : int
+    valid : ndarray of bool, shape (N,), optional
+        False rows make their windows unusable.
+
+    Returns
+    -------
+    X : ndarray, shape (n, T, F), float32
+        Unusable windows are filled with zeros.
+    ok : ndarray of bool, shape (n,)
+        Windows that lie inside the series and touch no invalid row.
+    """
+    N = scaled.shape[0]
+    ends = np.asarray(ends, dtype=np.int64)
+    rows = ends[:, None] - step * np.arange(lookback - 1, -1, -1, dtype=np.int64)  # (n, T)
+    ok = (rows[:, 0] >= 0) & (rows[:, -1] < N)
+    safe = np.clip(rows, 0, max(N - 1, 0))
+    if valid is not None:
+        ok &= np.asarray(valid, dtype=bool)[safe].all(axis=1)
+    X = np.asarray(scaled, dtype=np.float32)[safe]  # (n, T, F)
+    X[~ok] = 0.0
+    return X, ok
+
+
+def recursive_forecast(model: nn.Module, warm: np.ndarray, steps: int, *,
+                       exog: np.ndarray | None = None) -> np.ndarray:
+    """Free-running forecast: warm up on a window, then feed predictions back, carrying state.
+
+    Parameters
+    ----------
+    model : Forecaster
+        Trained with ``step == 1`` and ``delay == 0``.
+    warm : ndarray, shape (T, F)
+        The scaled window just before the first forecast row.
+    steps : int
+        Rows to forecast.
+    exog : ndarray, shape (steps, F - K), optional
+        Scaled values of the non-target inputs on the forecast rows (required when
+        ``F > K``; hold them at their last value if they are unknown).
+
+    Returns
+    -------
+    ndarray, shape (steps, K), float32
+        Scaled predictions. Each model call consumes ``horizon`` fed-back rows, so the cost is
+        ``ceil(steps / horizon)`` single-chunk forward passes.
+    """
+    K, h = model.n_targets, model.horizon
+    T, F = warm.shape
+    if F > K and (exog is None or exog.shape[0] < steps):
+        raise ValueError("recursive_forecast needs exog values for every forecast row")
+    dev = _device(model)
+    out = torch.empty(steps + h, K)
+    with _EvalMode(model):
+        x = as_tensor(warm)[None].to(dev)
+        y, state = model(x)  # (1, h, K)
+        ex = None
+        if F > K:
+            ex = as_tensor(exog[:steps]).to(dev)
+        x_in = torch.empty(1, h, F, device=dev)
+        t = 0
+        while True:
+            chunk = _last(y)[0]  # (h, K)
+            out[t:t + h] = chunk.float().cpu()
+            t += h
+            if t >= steps:
+                break
+            # feed back the predictions of rows t-h .. t-1 (all < steps) as the next inputs
+            x_in[0, :, :K] = chunk
+            if ex is not None:
+                x_in[0, :, K:] = ex[t - h:t]
+            y, state = model(x_in, state)  # (1, h, K)
+    return out[:steps].numpy()
+
+
+def future_forecast(model: nn.Module, scaled: np.ndarray, steps: int, *, lookback: int,
+                    valid: np.ndarray | None = None) -> tuple[np.ndarray, str]:
+    """Forecast past the end of the data (rows ``N .. N + steps - 1``).
+
+    Parameters
+    ----------
+    model : Forecaster
+    scaled : ndarray, shape (N, F)
+        The series in model units (targets first).
+    steps : int
+    lookback : int
+    valid : ndarray of bool, shape (N,), optional
+
+    Returns
+    -------
+    forecast : ndarray, shape (steps, K), float32, scaled
+    note : str
+        How other input columns were treated (empty when the model reads the targets only).
+    """
+    K = model.n_targets
+    N, F = scaled.shape
+    if N < lookback:
+        raise ValueError(f"need at least {lookback} rows to warm up, have {N}")
+    warm = np.asarray(scaled[N - lookback:], dtype=np.float32)
+    if valid is not None and not np.asarray(valid[N - lookback:]).all():
+        raise ValueError("the last lookback window holds missing values")
+    exog = None
+    note = ""
+    if F > K:
+        exog = np.repeat(warm[-1:, K:], steps, axis=0)  # (steps, F - K)
+        note = ("Past the end of the data the future values of the other input columns are "
+                "unknown: they are held at their last known value.")
+    return recursive_forecast(model, warm, steps, exog=exog), note
+
+
+def future_times(times: np.ndarray | None, n_rows: int, steps: int) -> np.ndarray:
+    """Time stamps (or row numbers) of the ``steps`` rows after the data.
+
+    Uses the median time step of the data; row numbers ``n_rows ..`` when there are no times.
+    Calendar months / years are kept (a monthly series continues on the same day of month).
+    """
+    if times is None or len(times) < 2:
+        return np.arange(n_rows, n_rows + steps, dtype=np.int64)
+    import pandas as pd
+
+    t = pd.DatetimeIndex(times)
+    freq = pd.infer_freq(t[-min(len(t), 50):]) if len(t) >= 3 else None
+    if freq is not None:
+        try:
+            return pd.date_range(t[-1], periods=steps + 1, freq=freq)[1:].values
+        except ValueError:  # pragma: no cover - exotic frequency strings
+            pass
+    d = np.median(np.diff(t.values.astype("datetime64[ns]").astype(np.int64)))
+    last = t.values[-1].astype("datetime64[ns]").astype(np.int64)
+    return (last + d * np.arange(1, steps + 1, dtype=np.int64)).astype("datetime64[ns]")
+
+
+@dataclass(frozen=True)
+class HeldOut:
+    """Forecasts over the validation and test rows, in the data's units.
+
+    Attributes
+    ----------
+    index : ndarray of int64, shape (N_h,)
+        Rows ``train_end .. N-1``.
+    split : ndarray of str, shape (N_h,)
+        ``"validation"`` or ``"test"`` per row.
+    actual, one_step, recursive : ndarray, shape (N_h, K), float64
+    baselines : dict of str to ndarray (N_h, K)
+        ``naive``, ``seasonal_naive`` (when a season is known), ``mean``, ``dense`` (when
+        given), ``naive_recursive``, ``seasonal_naive_recursive``.
+    future : ndarray, shape (S, K)
+        Forecast past the end of the data.
+    metrics : dict
+        ``{split: {name: {metric: value}}}``.
+    note : str
+    """
+
+    index: np.ndarray
+    split: np.ndarray
+    actual: np.ndarray
+    one_step: np.ndarray
+    recursive: np.ndarray
+    baselines: dict[str, np.ndarray]
+    future: np.ndarray
+    metrics: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
+    note: str = ""
+
+
+def held_out_forecast(model: nn.Module, data: WindowSplits, *, dense: nn.Module | None = None,
+                      season: int | None = None, future_steps: int = 0,
+                      recursive: bool = True) -> HeldOut:
+    """One-step, recursive (and direct) forecasts over validation and test, with baselines.
+
+    Parameters
+    ----------
+    model : Forecaster
+    data : WindowSplits
+        Built from a series (``data.series`` is not None).
+    dense : DenseBaseline, optional
+        A fitted dense baseline (:func:`rnnviz.core.baselines.fit_dense`).
+    season : int, optional
+        Season length for the seasonal-naive baselines; default ``data.series.season``.
+    future_steps : int
+        Rows to forecast past the end of the data.
+    recursive : bool
+        Set False to skip the recursive forecast (NaN).
+
+    Returns
+    -------
+    HeldOut
+    """
+    s = data.series
+    if s is None:
+        raise ValueError("held_out_forecast needs windows built from a series")
+    scaler = data.scaler if data.scaler is not None else s.scaler
+    K, T, step, delay, h = data.n_targets, data.lookback, data.step, data.delay, data.horizon
+    N = s.scaled.shape[0]
+    te, ve = int(s.train_end), int(s.val_end)
+    m = season if season is not None else s.season
+    valid = np.asarray(s.valid, dtype=bool)
+    raw_t = np.asarray(s.raw[:, :K], dtype=np.float64).copy()  # (N, K)
+    raw_t[~valid] = np.nan
+    rows = np.arange(te, N, dtype=np.int64)
+    split = np.where(rows < ve, "validation", "test")
+    actual = raw_t[rows]
+    notes: list[str] = []
+
+    def inv(y: np.ndarray) -> np.ndarray:
+        return scaler.inverse_targets(np.asarray(y, dtype=np.float64))
+
+    # ---- one-step (teacher-forced) and the baselines on the same windows
+    ends = rows - delay - 1
+    X, ok = row_windows(s.scaled, ends, T, step, valid)  # (n, T, F)
+    one = np.full((rows.size, K), np.nan)
+    base: dict[str, np.ndarray] = {}
+    if ok.any():
+        one[ok] = inv(predict_windows(model, X[ok])[:, 0])
+    safe_end = np.clip(ends, 0, N - 1)
+    base["naive"] = np.where(ok[:, None], raw_t[safe_end], np.nan)
+    if m:
+        sn = bl.seasonal_naive(raw_t, safe_end, rows[:, None], m)[:, 0]
+        base["seasonal_naive"] = np.where(ok[:, None], sn, np.nan)
+    mu = inv(bl.mean_value(data.train.Y, 1)[0, 0])  # (K,)
+    base["mean"] = np.where(ok[:, None], mu[None, :], np.nan)
+    if dense is not None:
+        d = np.full((rows.size, K), np.nan)
+        if ok.any():
+            d[ok] = inv(dense.predict(X[ok])[:, 0])
+        base["dense"] = d
+
+    # ---- recursive from the end of the training part
+    rec = np.full((rows.size, K), np.nan)
+    F = s.scaled.shape[1]
+    if not recursive:
+        pass
+    elif step != 1 or delay != 0:
+        notes.append(f"No recursive forecast: it needs step 1 and delay 0 (this run has step "
+                     f"{step}, delay {delay}), because each prediction must be the next input row.")
+    elif te < T or not valid[te - T:te].all():
+        notes.append("No recursive forecast: the last training window holds missing values.")
+    else:
+        warm = s.scaled[te - T:te]
+        exog = None
+        if F > K:
+            exog = np.asarray(s.scaled[te:, K:], dtype=np.float32).copy()
+            bad = ~valid[te:]
+            if bad.any():  # forward-fill unusable rows (never feed NaN)
+                last = np.asarray(s.scaled[te - 1, K:], dtype=np.float32)
+                for i in range(exog.shape[0]):
+                    if bad[i]:
+                        exog[i] = last
+                    else:
+                        last = exog[i]
+            names = ", ".join(data.feature_names[K:])
+            notes.append(f"The recursive forecast uses the known values of the other inputs "
+                         f"({names}) from the file for the held-out rows.")
+        rec = inv(recursive_forecast(model, warm, rows.size, exog=exog))
+    base["naive_recursive"] = np.repeat(raw_t[te - 1:te], rows.size, axis=0)
+    if m:
+        base["seasonal_naive_recursive"] = bl.seasonal_naive(
+            raw_t, np.array([te - 1]), rows[None, :], m)[0]
+
+    # ---- future
+    future = np.zeros((0, K))
+    if future_steps > 0 and step == 1 and delay == 0 and N >= T and valid[N - T:].all():
+        fut, fnote = future_forecast(model, s.scaled, future_steps, lookback=T)
+        future = inv(fut)
+        if fnote:
+            notes.append(fnote)
+
+    # ---- metrics in the data's units
+    scale = naive_scale(raw_t[:te])
+    allow = mape_allowed(raw_t)
+    metrics: dict[str, dict[str, dict[str, float]]] = {}
+    for name in SPLIT_NAMES:
+        sel = split == name
+        if not sel.any():
+            continue
+        entry = {"one_step": score(actual[sel], one[sel], scale=scale, allow_mape=allow),
+                 "recursive": score(actual[sel], rec[sel], scale=scale, allow_mape=allow)}
+        for bname, pred in base.items():
+            entry[bname] = score(actual[sel], pred[sel], scale=scale, allow_mape=allow)
+        metrics[name] = entry
+    if h > 1:
+        for name, part in (("validation", data.val), ("test", data.test)):
+            if part.n == 0 or name not in metrics:
+                continue
+            y_true = inv(part.Y)
+            metrics[name]["direct"] = score(y_true, inv(predict_windows(model, part.X)),
+                                            scale=scale, allow_mape=allow)
+            metrics[name]["direct_naive"] = score(y_true, inv(bl.last_value(part.X, h, K)),
+                                                  scale=scale, allow_mape=allow)
+    return HeldOut(rows, split, actual, one, rec, base, future, metrics, " ".join(notes))

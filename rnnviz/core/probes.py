@@ -7,8 +7,9 @@ hand-written cells reading the model's own parameters), then the model's head, a
 - every gate, c_t and h_t of every layer and step;
 - ``grad_hidden[l, w, t] = ||dL_w/dh_t||`` and ``grad_cell`` likewise for c_t (LSTM family),
   where ``L_w`` is window w's own loss (mean over horizon and targets) and the derivative is
-  the total one (through later steps and the layers above) from
-  ``torch.autograd.grad`` on the per-step tensors;
+  the total one (through later steps and the layers above; for c_t also through
+  h_t = o_t * tanh(c_t), i.e. the usual BPTT cell gradient) from ``torch.autograd.grad`` on
+  the per-step tensors;
 - ``influence[w, t] = ||d(sum of window w's forecast values)/dx_t||`` (norm over features):
   how strongly the forecast still depends on the input t steps back;
 - ``saturation[g]`` (L, 2): for the sigmoid gates (``input``, ``forget``, ``output``,

@@ -350,6 +350,13 @@ def _too_small_message(name: str, series: PreparedSeries, cfg: DataConfig, a: in
             f"The training part has {b} rows but one window needs {span} rows ({formula}). "
             "Use a shorter lookback or horizon, a larger training fraction, or a longer series."
         )
+    if b - a >= cfg.horizon and cfg.stride > 1:
+        return (
+            f"The {title} part has {b - a} rows, but with {cfg.stride} rows between window "
+            f"starts (stride) no window's {cfg.horizon} target rows fall inside it; it needs up "
+            f"to horizon + stride - 1 = {cfg.horizon + cfg.stride - 1} rows. Each window spans "
+            f"{span} rows ({formula}). Use a smaller stride or a larger {title} part."
+        )
     return (
         f"The {title} part has {b - a} rows but needs at least {cfg.horizon} (the horizon) to "
         f"hold one window's targets; each window spans {span} rows ({formula}). Make the "

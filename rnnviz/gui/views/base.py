@@ -1,0 +1,357 @@
+"""BaseView: what every view of the window shares.
+
+A view is a QWidget with
+
+- ``title`` and ``help_text`` (class attributes; the "?" button in the header shows the help);
+- ``render(history)``: redraw from a :class:`~rnnviz.core.history.RunHistory`. It returns at
+  once when the history has not changed since the last draw; otherwise it calls the
+  subclass's ``_draw(history)``. Views only draw arrays; they never run a model;
+- ``clear()``: forget what was drawn;
+- ``export_image(path)`` (PNG or SVG by suffix) and ``export_data(path)`` (CSV of exactly the
+  arrays drawn, as returned by :meth:`BaseView.data_columns`).
+
+Subclasses build their plot items once in ``__init__`` (or when the shape of the data
+changes), then only call ``setData`` / ``setImage`` in ``_draw``; they record the arrays they
+drew in ``self._columns`` (name -> 1-D array) for :meth:`export_data`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QSlider,
+    QStackedWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from rnnviz.core.history import RunHistory
+from rnnviz.gui import export, theme
+
+
+class BaseView(QWidget):
+    """Base class of the views: header with title and "?" help, a content area, exports.
+
+    Parameters
+    ----------
+    parent : QWidget, optional
+    """
+
+    title: str = "View"
+    help_text: str = ""
+    empty_message: str = "Nothing to show yet: press Train, or open a saved run."
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(type(self).__name__)
+        self._drawn_key: tuple[int, int, int] | None = None
+        self._history: RunHistory | None = None
+        self._columns: dict[str, np.ndarray] = {}
+        self._help_box: QMessageBox | None = None
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(4, 4, 4, 4)
+        outer.setSpacing(4)
+
+        self.header_layout = QHBoxLayout()
+        self.header_layout.setContentsMargins(2, 0, 2, 0)
+        self.header_layout.setSpacing(8)
+        self._title_label = QLabel(f"<b>{self.title}</b>")
+        self._subtitle_label = QLabel("")
+        self._subtitle_label.setStyleSheet(f"color: {theme.COLORS['message']};")
+        self.header_layout.addWidget(self._title_label)
+        self.header_layout.addWidget(self._subtitle_label)
+        self.header_layout.addStretch(1)
+        self._controls_at = self.header_layout.count()
+        self.help_button = QToolButton(self)
+        self.help_button.setText("?")
+        self.help_button.setToolTip(f"How to read the {self.title} view")
+        self.help_button.setAccessibleName(f"Help: {self.title}")
+        self.help_button.clicked.connect(self.show_help)
+        self.header_layout.addWidget(self.help_button)
+        outer.addLayout(self.header_layout)
+
+        self._stack = QStackedWidget(self)
+        self.content = QWidget(self._stack)
+        self._message = QLabel(self.empty_message, self._stack)
+        self._message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._message.setWordWrap(True)
+        self._message.setStyleSheet(
+            f"color: {theme.COLORS['message']}; font-size: 12pt; background: white;"
+        )
+        self._stack.addWidget(self.content)
+        self._stack.addWidget(self._message)
+        self._stack.setCurrentWidget(self._message)
+        outer.addWidget(self._stack, 1)
+
+    # ------------------------------------------------------------------ header helpers
+    def add_header_widget(self, widget: QWidget) -> QWidget:
+        """Put a control in the header, left of the "?" button."""
+        self.header_layout.insertWidget(self._controls_at, widget)
+        self._controls_at += 1
+        return widget
+
+    def set_subtitle(self, text: str) -> None:
+        """Show a short grey note next to the title (e.g. "demo data", "epoch 4")."""
+        self._subtitle_label.setText(text)
+
+    @property
+    def subtitle(self) -> str:
+        """The grey note next to the title."""
+        return self._subtitle_label.text()
+
+    def show_help(self) -> QMessageBox:
+        """Open the "how to read this view" text in a non-blocking message box."""
+        if self._help_box is None:
+            box = QMessageBox(self)
+            box.setIcon(QMessageBox.Icon.Information)
+            box.setWindowTitle(f"How to read: {self.title}")
+            box.setTextFormat(Qt.TextFormat.RichText)
+            box.setText(self.help_text)
+            box.setStandardButtons(QMessageBox.StandardButton.Close)
+            self._help_box = box
+        self._help_box.open()
+        return self._help_box
+
+    # ------------------------------------------------------------------ content / message
+    def show_message(self, text: str) -> None:
+        """Replace the content by a plain centred message (e.g. no data, no gates)."""
+        self._message.setText(text)
+        self._stack.setCurrentWidget(self._message)
+
+    def show_content(self) -> None:
+        """Show the plots again after :meth:`show_message`."""
+        self._stack.setCurrentWidget(self.content)
+
+    @property
+    def message(self) -> str | None:
+        """The message shown instead of the content, or None when the content shows."""
+        if self._stack.currentWidget() is self._message:
+            return self._message.text()
+        return None
+
+    # ------------------------------------------------------------------ drawing
+    def render(self, history: RunHistory) -> None:  # type: ignore[override]
+        """Redraw from a RunHistory; returns at once when nothing changed since the last draw.
+
+        Parameters
+        ----------
+        history : RunHistory
+        """
+        key = (id(history), history.version, id(history.started))
+        if key == self._drawn_key:
+            return
+        self._history = history
+        self._draw(history)
+        self._drawn_key = key
+
+    def refresh(self) -> None:
+        """Redraw the last history even though it did not change (a control changed)."""
+        self._drawn_key = None
+        if self._history is not None:
+            self.render(self._history)
+
+    def clear(self) -> None:
+        """Forget what was drawn and show the empty message."""
+        self._drawn_key = None
+        self._history = None
+        self._columns = {}
+        self._clear()
+        self.show_message(self.empty_message)
+
+    def _draw(self, history: RunHistory) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _clear(self) -> None:
+        """Subclasses empty their plot items here."""
+
+    # ------------------------------------------------------------------ exports
+    def data_columns(self) -> dict[str, np.ndarray]:
+        """The arrays last drawn, as named 1-D columns (what :meth:`export_data` writes)."""
+        return dict(self._columns)
+
+    def export_data(self, path: str | Path) -> Path:
+        """Write the arrays drawn to a CSV file with a header row.
+
+        Parameters
+        ----------
+        path : str or Path
+            Ending in ``.csv``.
+
+        Returns
+        -------
+        Path
+        """
+        return export.write_csv(path, self.data_columns())
+
+    def _svg_item(self) -> Any:
+        """The pyqtgraph item exported as SVG (None: paint the widget into an SVG)."""
+        return None
+
+    def _image_widget(self) -> QWidget:
+        """The widget pictured by :meth:`export_image` (the content or the message)."""
+        return self._stack.currentWidget()
+
+    def export_image(self, path: str | Path) -> Path:
+        """Save a picture of the view: PNG (as on screen) or SVG (vectors), by suffix.
+
+        Parameters
+        ----------
+        path : str or Path
+            Ending in ``.png`` or ``.svg``.
+
+        Returns
+        -------
+        Path
+        """
+        widget = self._image_widget()
+        item = self._svg_item() if widget is self.content else None
+        if widget is not self.content and not self.isVisible():
+            widget.resize(900, 560)
+        return export.save_image(widget, path, scene_item=item)
+
+
+# ---------------------------------------------------------------------- shared controls
+def fill_combo(combo: QComboBox, labels: list[str]) -> bool:
+    """Replace a combo's items, keeping the selected index when it still exists.
+
+    Returns True when the items changed. Signals are blocked while filling.
+    """
+    current = [combo.itemText(i) for i in range(combo.count())]
+    if current == labels:
+        return False
+    keep = combo.currentIndex()
+    combo.blockSignals(True)
+    combo.clear()
+    combo.addItems(labels)
+    combo.setCurrentIndex(keep if 0 <= keep < len(labels) else 0)
+    combo.blockSignals(False)
+    return True
+
+
+def layer_labels(n: int) -> list[str]:
+    """``["layer 1", ...]`` (1-based for people; arrays stay 0-based)."""
+    return [f"layer {i + 1}" for i in range(n)]
+
+
+def window_labels(starts: np.ndarray) -> list[str]:
+    """``["window 1 (row 120)", ...]`` from each probed window's first row."""
+    return [f"window {i + 1} (row {int(s)})" for i, s in enumerate(np.asarray(starts).ravel())]
+
+
+class SnapshotSlider(QWidget):
+    """A training-timeline slider over ``history.snapshots``.
+
+    Moving it picks a snapshot; while it sits at the right end it follows the latest
+    snapshot as new ones arrive. ``snapshot_changed(index)`` is emitted when the user (or
+    following) changes the picked snapshot.
+    """
+
+    snapshot_changed = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(QLabel("training timeline"))
+        self.slider = QSlider(Qt.Orientation.Horizontal, self)
+        self.slider.setRange(0, 0)
+        self.slider.setToolTip(
+            "Replay the probes recorded during training: left = first probe, right = latest. "
+            "At the right end the view follows new probes as they arrive."
+        )
+        self.label = QLabel("no probe yet")
+        self.label.setMinimumWidth(220)
+        lay.addWidget(self.slider, 1)
+        lay.addWidget(self.label)
+        self._steps: list[int] = []
+        self.slider.valueChanged.connect(self._on_slider_value_changed)
+
+    @property
+    def index(self) -> int:
+        """Index into ``history.snapshots`` of the picked snapshot."""
+        return self.slider.value()
+
+    @property
+    def following(self) -> bool:
+        """True when the slider sits at the latest snapshot."""
+        return self.slider.value() >= self.slider.maximum()
+
+    def update_snapshots(self, snapshots: list[Any]) -> int:
+        """Take the current list of snapshots; return the index to show.
+
+        Following the latest when at the right end; otherwise keeping the same training
+        step (the history thins old snapshots, so indices can shift).
+        """
+        steps = [int(s.step) for s in snapshots]
+        follow = self.following or not self._steps
+        old_step = self._steps[self.index] if self._steps and self.index < len(self._steps) else 0
+        self._steps = steps
+        n = len(steps)
+        if follow or n == 0:
+            idx = max(0, n - 1)
+        else:
+            idx = int(np.argmin(np.abs(np.asarray(steps) - old_step)))
+        self.slider.blockSignals(True)
+        self.slider.setRange(0, max(0, n - 1))
+        self.slider.setValue(idx)
+        self.slider.blockSignals(False)
+        self._set_label(snapshots[idx] if n else None, idx, n)
+        self._snapshots = snapshots
+        return idx
+
+    def _set_label(self, snap: Any, idx: int, n: int) -> None:
+        if snap is None:
+            self.label.setText("no probe yet")
+            return
+        loss = getattr(snap.trace, "loss", float("nan"))
+        loss_txt = f" · loss {loss:.3g}" if np.isfinite(loss) else ""
+        self.label.setText(
+            f"probe {idx + 1}/{n} · epoch {snap.epoch} · step {snap.step}{loss_txt}"
+        )
+
+    def _on_slider_value_changed(self, value: int) -> None:
+        snaps = getattr(self, "_snapshots", [])
+        if 0 <= value < len(snaps):
+            self._set_label(snaps[value], value, len(snaps))
+            self.snapshot_changed.emit(value)
+
+
+def finite_positive(a: np.ndarray) -> np.ndarray:
+    """Copy as float32 C-contiguous with non-positive and non-finite values set to NaN
+    (for log axes)."""
+    out = np.array(a, dtype=np.float32, order="C", copy=True)
+    out[~(np.isfinite(out) & (out > 0))] = np.nan
+    return out
+
+
+def decade_range(*arrays: np.ndarray) -> tuple[float, float] | None:
+    """Whole decades (log10) around the finite positive values of the given arrays.
+
+    Returns ``(floor(log10(min)), ceil(log10(max)))``, at least one decade wide, or None
+    when there is no positive value.
+    """
+    vals = [np.asarray(a, dtype=np.float64).ravel() for a in arrays]
+    v = np.concatenate(vals) if vals else np.empty(0)
+    v = v[np.isfinite(v) & (v > 0)]
+    if v.size == 0:
+        return None
+    lo = float(np.floor(np.log10(v.min())))
+    hi = float(np.ceil(np.log10(v.max())))
+    if hi - lo < 1:
+        hi = lo + 1
+    return lo, hi
+
+
+def f32(a: Any) -> np.ndarray:
+    """float32, C-contiguous (what pyqtgraph draws fastest)."""
+    return np.ascontiguousarray(a, dtype=np.float32)

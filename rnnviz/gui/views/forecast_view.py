@@ -1,0 +1,374 @@
+"""ForecastView: the series, the held-out forecasts and a metrics table in the data's units."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHeaderView,
+    QLabel,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from rnnviz.core.events import ForecastReady
+from rnnviz.core.history import RunHistory
+from rnnviz.gui import export, theme
+from rnnviz.gui.views.base import BaseView, f32, fill_combo
+
+METRICS = (("mae", "MAE"), ("rmse", "RMSE"), ("mase", "MASE"), ("smape", "sMAPE"))
+"""Metric keys of ``ForecastReady.metrics`` and their column titles."""
+MODEL_ROWS = (("one_step", "model (one-step)"), ("recursive", "model (recursive)"))
+SPLITS = ("test", "validation")
+
+HELP = """
+<p><b>What you see.</b> The target column in its own units (black), with the
+<b>train</b> (blue), <b>validation</b> (orange) and <b>test</b> (grey) parts shaded. Over the
+held-out parts: the <b>one-step</b> predictions (green), where every prediction sees the true
+recent past, and the <b>recursive</b> forecast (red), started where training ends and fed its
+own predictions back step after step, as a real forecast of the unknown future must be. The red
+dashed line continues the recursive forecast past the end of the data.</p>
+<p><b>How to read it.</b> One-step predictions are easy to make look good (they can copy the
+last value); the recursive forecast shows whether the model learned the dynamics. Errors grow
+with the distance from the forecast origin; that is expected.</p>
+<p><b>The table</b> compares the model with simple baselines on the chosen part (test by
+default), in the data's units: MAE and RMSE (lower is better), MASE (below 1 beats the naive
+last-value forecast on the training part) and sMAPE (percent). If a baseline wins, the model
+is not yet worth using.</p>
+"""
+
+
+def _pretty(name: str) -> str:
+    return dict(MODEL_ROWS).get(name) or name.replace("_", " ")
+
+
+class ForecastView(BaseView):
+    """Series with split shading, one-step / recursive / future forecasts, metrics table."""
+
+    title = "Forecast"
+    help_text = HELP
+    empty_message = "No series yet: open a CSV file or a sample."
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._series: Any = None
+        self._x: np.ndarray | None = None  # (N,) x of every row: epoch seconds or row numbers
+        self._dt: float = 1.0
+        self._forecast: ForecastReady | None = None
+        self._uses_dates = False
+
+        self.target_combo = QComboBox()
+        self.target_combo.setToolTip("Which target column to show.")
+        self.target_combo.setVisible(False)
+        self.split_combo = QComboBox()
+        self.split_combo.addItems(list(SPLITS))
+        self.split_combo.setToolTip("Which held-out part the metrics table describes.")
+        self.add_header_widget(self.target_combo)
+
+        self.graphics = theme.new_graphics()
+        self.plot: pg.PlotItem = self.graphics.addPlot()
+        theme.style_plot(self.plot, x="row", y="value")
+        # the legend sits in its own row under the plot: the series fills the plot's corners
+        self.legend = pg.LegendItem(colCount=4, labelTextColor=theme.FOREGROUND,
+                                    labelTextSize="9pt")
+        self.graphics.nextRow()
+        self.graphics.addItem(self.legend)
+        self.regions: dict[str, pg.LinearRegionItem] = {}
+        for name in ("train", "validation", "test"):
+            region = pg.LinearRegionItem(values=(0, 0), movable=False,
+                                         brush=theme.brush(theme.REGION_BRUSHES[name]),
+                                         pen=pg.mkPen(None))
+            region.setZValue(-20)
+            region.setVisible(False)
+            self.plot.addItem(region, ignoreBounds=True)
+            self.regions[name] = region
+
+        def curve(name: str, pen: Any) -> pg.PlotDataItem:
+            item = pg.PlotDataItem(name=name, pen=pen, connect="finite")
+            item.setDownsampling(auto=True, method="peak")
+            item.setClipToView(True)
+            self.plot.addItem(item)
+            self.legend.addItem(item, name)
+            return item
+
+        self.actual_curve = curve("actual", theme.pen("actual", 1.3))
+        self.one_step_curve = curve("one-step prediction", theme.pen("one_step", 1.6))
+        self.recursive_curve = curve("recursive forecast", theme.pen("recursive", 2.2))
+        self.future_curve = curve("forecast past the end",
+                                  theme.pen("future", 2.0, dashed=True))
+        for name in ("train", "validation", "test"):
+            sample = pg.PlotDataItem(pen=None, fillLevel=0,
+                                     fillBrush=theme.brush(theme.REGION_BRUSHES[name][:3] + (90,)))
+            self.legend.addItem(sample, f"{name} part")
+
+        side = QWidget()
+        side_lay = QVBoxLayout(side)
+        side_lay.setContentsMargins(4, 0, 0, 0)
+        self.metrics_label = QLabel("<b>Metrics</b> (data units)")
+        side_lay.addWidget(self.metrics_label)
+        side_lay.addWidget(self.split_combo)
+        self.table = QTableWidget(0, 1 + len(METRICS))
+        self.table.setHorizontalHeaderLabels(["forecast"] + [t for _, t in METRICS])
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.table.verticalHeader().setVisible(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.setToolTip("Lower is better in every column. MASE < 1 beats the naive "
+                              "forecast; sMAPE is in percent.")
+        side_lay.addWidget(self.table, 1)
+        self.note_label = QLabel("")
+        self.note_label.setWordWrap(True)
+        self.note_label.setStyleSheet(f"color: {theme.COLORS['message']};")
+        side_lay.addWidget(self.note_label)
+        side.setMinimumWidth(380)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.graphics)
+        self.splitter.addWidget(side)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 1)
+        lay = QVBoxLayout(self.content)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.splitter)
+
+        self.target_combo.currentIndexChanged.connect(self._on_target_combo_changed)
+        self.split_combo.currentIndexChanged.connect(self._on_split_combo_changed)
+
+    # ------------------------------------------------------------------ inputs
+    @property
+    def target_index(self) -> int:
+        """Index k of the target shown."""
+        return max(0, self.target_combo.currentIndex())
+
+    @property
+    def split(self) -> str:
+        """``"test"`` or ``"validation"``: the part the metrics table describes."""
+        return self.split_combo.currentText()
+
+    def set_series(self, series: Any) -> None:
+        """Show a prepared series (duck-typed PreparedSeries), or None to forget it.
+
+        Reads ``times`` ((N,) datetime64 or None), ``raw`` ((N, F), targets first),
+        ``target_names``, ``train_end`` and ``val_end``.
+        """
+        self._series = series
+        if series is None:
+            self._x = None
+        else:
+            raw = np.asarray(series.raw)
+            times = getattr(series, "times", None)
+            if times is not None:
+                secs = np.asarray(times).astype("datetime64[ns]").astype(np.int64) / 1e9
+                self._x = secs.astype(np.float64)  # float32 would lose minutes at 1.7e9 s
+                d = np.diff(self._x)
+                self._dt = float(np.median(d)) if d.size else 1.0
+            else:
+                self._x = np.arange(raw.shape[0], dtype=np.float64)
+                self._dt = 1.0
+            fill_combo(self.target_combo, list(series.target_names))
+            self.target_combo.setVisible(len(series.target_names) > 1)
+        self._use_date_axis(series is not None and getattr(series, "times", None) is not None)
+        self._redraw()
+
+    def _use_date_axis(self, dates: bool) -> None:
+        if dates == self._uses_dates:
+            return
+        axis = pg.DateAxisItem(orientation="bottom") if dates else pg.AxisItem("bottom")
+        self.plot.setAxisItems({"bottom": axis})
+        theme.style_plot(self.plot, x="time" if dates else "row", grid=True)
+        self._uses_dates = dates
+
+    def _x_of_rows(self, rows: np.ndarray) -> np.ndarray:
+        """x coordinates of row numbers; rows past the end are extrapolated by the median step."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if self._x is None:
+            return rows.astype(np.float64)
+        n = self._x.size
+        inside = np.clip(rows, 0, max(n - 1, 0))
+        x = self._x[inside] if n else rows.astype(np.float64)
+        past = rows >= n
+        if n and past.any():
+            x = x.copy()
+            x[past] = self._x[-1] + (rows[past] - (n - 1)) * self._dt
+        return x
+
+    # ------------------------------------------------------------------ drawing
+    def _draw(self, history: RunHistory) -> None:
+        if history.forecast is self._forecast and self.message is None:
+            return  # a batch arrived, the forecast did not change
+        self._forecast = history.forecast
+        self._redraw()
+
+    def _redraw(self) -> None:
+        fc = self._forecast
+        series = self._series
+        if series is None and fc is None:
+            self._clear_items()
+            self.show_message(self.empty_message)
+            return
+        self.show_content()
+        k = self.target_index
+        cols: dict[str, np.ndarray] = {}
+        if series is not None:
+            raw = np.asarray(series.raw)
+            n_rows = raw.shape[0]
+            rows = np.arange(n_rows, dtype=np.int64)
+            actual = raw[:, k].astype(np.float64)
+            ylabel = series.target_names[k]
+            for name, (lo, hi) in (("train", (0, series.train_end)),
+                                   ("validation", (series.train_end, series.val_end)),
+                                   ("test", (series.val_end, n_rows))):
+                region = self.regions[name]
+                if hi > lo:
+                    x0, x1 = self._x_of_rows(np.array([lo, hi - 1]))
+                    half = 0.5 * self._dt
+                    region.setRegion((x0 - half, x1 + half))
+                region.setVisible(hi > lo)
+        else:
+            rows = np.asarray(fc.index, dtype=np.int64)  # type: ignore[union-attr]
+            n_rows = int(rows[-1]) + 1 if rows.size else 0
+            actual = np.asarray(fc.actual, dtype=np.float64)[:, min(k, fc.actual.shape[1] - 1)]  # type: ignore[union-attr]
+            ylabel = "target"
+            for region in self.regions.values():
+                region.setVisible(False)
+        theme.style_plot(self.plot, y=ylabel, grid=False)
+        x = self._x_of_rows(rows)
+        self.actual_curve.setData(self._xy(x), f32(actual))
+
+        one = np.full(rows.size, np.nan)
+        rec = np.full(rows.size, np.nan)
+        fut = np.empty(0)
+        fut_rows = np.empty(0, dtype=np.int64)
+        if fc is not None and fc.index.size:
+            kk = min(k, fc.one_step.shape[1] - 1)
+            pos = np.searchsorted(rows, fc.index)
+            ok = (pos < rows.size) & (rows[np.minimum(pos, rows.size - 1)] == fc.index)
+            one[pos[ok]] = np.asarray(fc.one_step)[ok, kk]
+            rec[pos[ok]] = np.asarray(fc.recursive)[ok, kk]
+            fx = self._x_of_rows(fc.index)
+            self.one_step_curve.setData(self._xy(fx), f32(np.asarray(fc.one_step)[:, kk]))
+            self.recursive_curve.setData(self._xy(fx), f32(np.asarray(fc.recursive)[:, kk]))
+            fut = np.asarray(fc.future, dtype=np.float64)
+            fut = fut[:, min(k, fut.shape[1] - 1)] if fut.ndim == 2 and fut.size else np.empty(0)
+            fut_rows = np.arange(n_rows, n_rows + fut.size, dtype=np.int64)
+            if fut.size:
+                # join the future line to the last recursive point so it reads as one forecast
+                jx = np.concatenate([fx[-1:], self._x_of_rows(fut_rows)])
+                jy = np.concatenate([np.asarray(fc.recursive)[-1:, kk], fut])
+                self.future_curve.setData(self._xy(jx), f32(jy))
+            else:
+                self.future_curve.setData([], [])
+            self.note_label.setText(fc.note)
+            self.set_subtitle(f"forecast after epoch {fc.epoch}")
+        else:
+            for item in (self.one_step_curve, self.recursive_curve, self.future_curve):
+                item.setData([], [])
+            self.note_label.setText("")
+            self.set_subtitle("no forecast yet: it appears after the first epoch")
+        self._fill_table()
+
+        all_rows = np.concatenate([rows, fut_rows])
+        pad = np.full(fut_rows.size, np.nan)
+        cols["row"] = all_rows
+        if self._uses_dates and series is not None:
+            t0 = np.asarray(series.times).astype("datetime64[ns]")
+            extra = (t0[-1] + (np.arange(1, fut_rows.size + 1) * self._dt * 1e9)
+                     .astype("timedelta64[ns]")) if fut_rows.size else t0[:0]
+            cols["time"] = np.concatenate([t0, extra])
+        cols["actual"] = np.concatenate([actual, pad])
+        cols["one_step"] = np.concatenate([one, pad])
+        cols["recursive"] = np.concatenate([rec, pad])
+        cols["future"] = np.concatenate([np.full(rows.size, np.nan), fut])
+        self._columns = cols
+
+    def _xy(self, x: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(x, dtype=np.float64 if self._uses_dates else np.float32)
+
+    def _table_rows(self) -> list[tuple[str, dict[str, float]]]:
+        fc = self._forecast
+        by_name = (fc.metrics.get(self.split, {}) if fc is not None else {}) or {}
+        names = [n for n, _ in MODEL_ROWS if n in by_name]
+        names += [n for n in by_name if n not in names]
+        return [(n, by_name[n]) for n in names]
+
+    def _fill_table(self) -> None:
+        rows = self._table_rows()
+        self.table.setRowCount(len(rows))
+        baseline_color = theme.color("message")
+        for r, (name, values) in enumerate(rows):
+            lower = {str(k).lower(): v for k, v in values.items()}
+            head = QTableWidgetItem(_pretty(name))
+            head.setData(Qt.ItemDataRole.UserRole, name)
+            if name not in dict(MODEL_ROWS):
+                head.setForeground(baseline_color)
+                head.setToolTip("baseline")
+            self.table.setItem(r, 0, head)
+            for c, (key, _title) in enumerate(METRICS, start=1):
+                v = lower.get(key)
+                text = "—" if v is None or not np.isfinite(v) else f"{v:.4g}"
+                item = QTableWidgetItem(text)
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                item.setData(Qt.ItemDataRole.UserRole, float("nan") if v is None else float(v))
+                self.table.setItem(r, c, item)
+        self.metrics_label.setText(f"<b>Metrics</b>, {self.split} part (data units)")
+
+    def metrics_columns(self) -> dict[str, np.ndarray]:
+        """The metrics table as columns: ``forecast`` and one column per metric."""
+        rows = self._table_rows()
+        out: dict[str, np.ndarray] = {"split": np.asarray([self.split] * len(rows), dtype=object),
+                                      "forecast": np.asarray([n for n, _ in rows], dtype=object)}
+        for key, _title in METRICS:
+            out[key] = np.asarray([{str(k).lower(): v for k, v in m.items()}.get(key, np.nan)
+                                   for _, m in rows], dtype=np.float64)
+        return out
+
+    def export_metrics(self, path: Any) -> Any:
+        """Write the metrics table shown (the chosen part) to a CSV file."""
+        return export.write_csv(path, self.metrics_columns())
+
+    def _clear_items(self) -> None:
+        for item in (self.actual_curve, self.one_step_curve, self.recursive_curve,
+                     self.future_curve):
+            item.setData([], [])
+        for region in self.regions.values():
+            region.setVisible(False)
+        self.table.setRowCount(0)
+        self.note_label.setText("")
+        self._columns = {}
+
+    def _clear(self) -> None:
+        self._forecast = None
+        self._clear_items()
+        self.set_subtitle("")
+
+    def clear(self) -> None:
+        """Forget the forecast (the series stays until ``set_series(None)``)."""
+        super().clear()
+        if self._series is not None:
+            self._redraw()
+
+    def _svg_item(self) -> pg.GraphicsLayout:
+        return self.graphics.ci
+
+    # ------------------------------------------------------------------ slots
+    def _on_target_combo_changed(self, _i: int) -> None:
+        self._redraw()
+
+    def _on_split_combo_changed(self, _i: int) -> None:
+        self._fill_table()
+
+
+if __name__ == "__main__":
+    from rnnviz.gui.views.demo import run_alone
+
+    raise SystemExit(run_alone(ForecastView))

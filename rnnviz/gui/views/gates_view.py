@@ -1,0 +1,344 @@
+"""GatesView: one heatmap per gate (time step x unit), animated, with a training timeline.
+
+Orientation: each heatmap's image is ``trace.gates[gate][layer, window].T``, an (H, T)
+array (row = unit, column = time step) drawn with ``axisOrder="row-major"``, so x is the time
+step (0 = oldest step of the window, T-1 = latest) and y is the unit (0 at the bottom). Pixel
+centres sit on integer coordinates, so the cursor at x = t covers column t.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, QTimer
+from PySide6.QtGui import QHideEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QSlider,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from rnnviz.core.history import RunHistory
+from rnnviz.core.trace import GATE_NAMES, SIGMOID_GATES, Trace
+from rnnviz.gui import theme
+from rnnviz.gui.views.base import (
+    BaseView,
+    SnapshotSlider,
+    f32,
+    fill_combo,
+    layer_labels,
+    window_labels,
+)
+
+AXIS_WIDTH = 52
+NO_GATES = "a plain RNN has no gates; see States"
+
+GATE_TITLES = {
+    "input": "input gate i — how much of the candidate is written (0..1)",
+    "forget": "forget gate f — how much of the cell state is kept (0..1)",
+    "cell": "candidate g — the new content proposed (−1..1)",
+    "output": "output gate o — how much of the cell is shown in h (0..1)",
+    "reset": "reset gate r — how much of the old h the candidate sees (0..1)",
+    "update": "update gate z — how much of the old h is kept (0..1)",
+    "new": "candidate n — the new content proposed (−1..1)",
+}
+
+HELP = """
+<p><b>What you see.</b> One heatmap per gate for one probed input window: x is the time step
+inside the window (0 = oldest, right = latest), y is the hidden unit. Sigmoid gates use a
+fixed 0..1 colour scale (dark = closed, yellow = open); the candidate (<i>cell</i> / <i>new</i>,
+a tanh) uses a fixed −1..1 blue-white-red scale. The scales never rescale themselves, so
+colours mean the same thing in every snapshot.</p>
+<p><b>Play / scrub</b> moves a cursor over the time steps; the marker on the input plot above
+shows which input value the gates are reacting to.</p>
+<p><b>Training timeline.</b> The slider replays the probes recorded during training, from
+before the first batch to now. Left of the end it stays where you put it; at the right end it
+follows new probes.</p>
+<p><b>How to read it.</b> A forget gate (LSTM) or update gate (GRU) that stays near 1 keeps
+information for many steps: that is how these cells remember. Rows stuck at 0 or 1 for every
+step are saturated units. Gates that change with the input (vertical stripes following the
+input) show the cell deciding when to write, keep and show its memory.</p>
+"""
+
+
+def gate_levels(gate: str) -> tuple[float, float]:
+    """Fixed colour levels: (0, 1) for sigmoid gates, (-1, 1) for tanh candidates."""
+    return (0.0, 1.0) if gate in SIGMOID_GATES else (-1.0, 1.0)
+
+
+class GatesView(BaseView):
+    """Gate heatmaps with play/pause/scrub over time steps and a training-timeline slider."""
+
+    title = "Gates"
+    help_text = HELP
+    empty_message = "No probe yet: the gates appear with the first probe of a run."
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.layer_combo = QComboBox()
+        self.layer_combo.setToolTip("Recurrent layer to show (layer 1 reads the inputs).")
+        self.window_combo = QComboBox()
+        self.window_combo.setToolTip("Which probed input window to show.")
+        self.add_header_widget(self.layer_combo)
+        self.add_header_widget(self.window_combo)
+
+        self.play_button = QToolButton()
+        self.play_button.setCheckable(True)
+        self.play_button.setText("▶ play")
+        self.play_button.setToolTip("Animate the cursor over the time steps of the window.")
+        self.step_slider = QSlider()
+        self.step_slider.setOrientation(self.step_slider.orientation().Horizontal)
+        self.step_slider.setRange(0, 0)
+        self.step_slider.setToolTip("Scrub over the time steps of the window.")
+        self.step_label = QLabel("t = 0")
+        self.step_label.setMinimumWidth(90)
+        self.timeline = SnapshotSlider()
+        self.timer = QTimer(self)
+        self.timer.setInterval(120)
+
+        controls = QHBoxLayout()
+        controls.setContentsMargins(4, 0, 4, 0)
+        controls.addWidget(self.play_button)
+        controls.addWidget(QLabel("time step"))
+        controls.addWidget(self.step_slider, 1)
+        controls.addWidget(self.step_label)
+        self.graphics = theme.new_graphics()
+        lay = QVBoxLayout(self.content)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addLayout(controls)
+        lay.addWidget(self.timeline)
+        lay.addWidget(self.graphics, 1)
+
+        self._structure: tuple[Any, ...] | None = None
+        self._x_steps = 0
+        self._snap_key: tuple[int, int] | None = None
+        self._snapshots: list[Any] = []
+        self._trace: Trace | None = None
+        self.images: dict[str, pg.ImageItem] = {}
+        self.gate_plots: dict[str, pg.PlotItem] = {}
+        self.colorbars: dict[str, pg.ColorBarItem] = {}
+        self._cursors: list[pg.InfiniteLine] = []
+        self.input_plot: pg.PlotItem | None = None
+        self.input_curves: list[pg.PlotDataItem] = []
+        self.input_marker: pg.ScatterPlotItem | None = None
+
+        self.layer_combo.currentIndexChanged.connect(self._on_choice_changed)
+        self.window_combo.currentIndexChanged.connect(self._on_choice_changed)
+        self.play_button.toggled.connect(self._on_play_button_toggled)
+        self.step_slider.valueChanged.connect(self._on_step_slider_value_changed)
+        self.timeline.snapshot_changed.connect(self._on_timeline_snapshot_changed)
+        self.timer.timeout.connect(self._on_timer_timeout)
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def layer(self) -> int:
+        """0-based layer shown."""
+        return max(0, self.layer_combo.currentIndex())
+
+    @property
+    def window(self) -> int:
+        """0-based probed window shown."""
+        return max(0, self.window_combo.currentIndex())
+
+    @property
+    def time_step(self) -> int:
+        """Time step under the cursor."""
+        return int(self.step_slider.value())
+
+    @property
+    def trace(self) -> Trace | None:
+        """The Trace shown (the snapshot picked on the timeline)."""
+        return self._trace
+
+    # ------------------------------------------------------------------ building
+    def _build(self, trace: Trace) -> None:
+        gates = tuple(g for g in GATE_NAMES.get(trace.cell_type, tuple(trace.gates))
+                      if g in trace.gates)
+        F = trace.inputs.shape[2]
+        key = (gates, F, tuple(trace.feature_names))
+        if key == self._structure:
+            return
+        self._structure = key
+        self._x_steps = 0
+        self.graphics.clear()
+        self.images.clear()
+        self.gate_plots.clear()
+        self.colorbars.clear()
+        self._cursors = []
+
+        ip = self.graphics.addPlot(row=0, col=0)
+        theme.style_plot(ip, title="input window (scaled)", y="input")
+        ip.setMenuEnabled(False)
+        ip.getAxis("left").setWidth(AXIS_WIDTH)
+        ip.getAxis("bottom").setStyle(showValues=False)
+        names = list(trace.feature_names) or [f"input {i + 1}" for i in range(F)]
+        legend = theme.add_legend(ip) if F > 1 else None
+        self.input_curves = []
+        for f in range(F):
+            c = pg.PlotDataItem(pen=theme.pen(theme.palette_color(f), 1.6), name=names[f])
+            ip.addItem(c)
+            self.input_curves.append(c)
+        if legend is not None and F > 8:
+            legend.setVisible(False)
+        self.input_marker = pg.ScatterPlotItem(size=9, pen=pg.mkPen("w", width=1),
+                                               brush=theme.color("cursor"))
+        ip.addItem(self.input_marker)
+        self.input_plot = ip
+        self._add_cursor(ip)
+
+        for r, g in enumerate(gates, start=1):
+            p = self.graphics.addPlot(row=r, col=0)
+            theme.style_plot(p, title=GATE_TITLES.get(g, g), y="unit", grid=False)
+            p.setMenuEnabled(False)
+            p.getAxis("left").setWidth(AXIS_WIDTH)
+            if r < len(gates):
+                p.getAxis("bottom").setStyle(showValues=False)
+            p.setXLink(ip)
+            img = pg.ImageItem(axisOrder="row-major")
+            p.addItem(img)
+            kind = "sigmoid" if g in SIGMOID_GATES else "tanh"
+            bar = pg.ColorBarItem(values=gate_levels(g), colorMap=theme.colormap(kind),
+                                  interactive=False, width=12, colorMapMenu=False)
+            bar.setImageItem(img)
+            theme.style_colorbar(bar)
+            self.graphics.addItem(bar, row=r, col=1)
+            self._add_cursor(p)
+            self.images[g] = img
+            self.gate_plots[g] = p
+            self.colorbars[g] = bar
+        if gates:
+            last = self.gate_plots[gates[-1]]
+            theme.style_plot(last, x="time step in the window (0 = oldest)", grid=False)
+        self.graphics.ci.layout.setRowStretchFactor(0, 2)
+        for r in range(1, len(gates) + 1):
+            self.graphics.ci.layout.setRowStretchFactor(r, 3)
+
+    def _add_cursor(self, plot: pg.PlotItem) -> None:
+        line = pg.InfiniteLine(angle=90, movable=False, pen=theme.pen("cursor", 2))
+        line.setZValue(10)
+        plot.addItem(line, ignoreBounds=True)
+        self._cursors.append(line)
+
+    # ------------------------------------------------------------------ drawing
+    def _draw(self, history: RunHistory) -> None:
+        snaps = history.snapshots
+        if not snaps:
+            self._clear()
+            self.show_message(self.empty_message)
+            return
+        key = (len(snaps), id(snaps[-1]))
+        if key == self._snap_key and self._trace is not None and self.message is None:
+            return  # batches arrived, no new probe
+        self._snap_key = key
+        self._snapshots = list(snaps)
+        idx = self.timeline.update_snapshots(self._snapshots)
+        self._show_snapshot(idx)
+
+    def _show_snapshot(self, idx: int) -> None:
+        trace = self._snapshots[idx].trace
+        self._trace = trace
+        if not GATE_NAMES.get(trace.cell_type, tuple(trace.gates)) or not trace.gates:
+            self.timer.stop()
+            self.show_message(NO_GATES)
+            self._columns = {}
+            return
+        self.show_content()
+        self._build(trace)
+        L, T = trace.n_layers, trace.n_steps
+        fill_combo(self.layer_combo, layer_labels(L))
+        fill_combo(self.window_combo, window_labels(trace.window_start))
+        self.step_slider.setRange(0, T - 1)
+        if self.input_plot is not None and self._x_steps != T:
+            self.input_plot.setXRange(-0.5, T - 0.5, padding=0)
+            self._x_steps = T
+        self._update_images()
+        self.set_subtitle(f"{trace.cell_type.upper()} · epoch {trace.epoch} · step {trace.step}")
+
+    def _update_images(self) -> None:
+        trace = self._trace
+        if trace is None or not self.images:
+            return
+        layer, w = self.layer, self.window
+        T = trace.n_steps
+        cols: dict[str, np.ndarray] = {"time_step": np.arange(T, dtype=np.int64)}
+        x = np.arange(T, dtype=np.float32)
+        names = list(trace.feature_names) or [f"input_{i + 1}" for i in range(len(self.input_curves))]
+        for f, curve in enumerate(self.input_curves):
+            y = f32(trace.inputs[w, :, f])
+            curve.setData(x, y)
+            cols[f"input_{names[f]}"] = y
+        for g, img in self.images.items():
+            a = f32(trace.gates[g][layer, w].T)  # (H, T): row = unit, column = time step
+            img.setImage(a, autoLevels=False, levels=gate_levels(g))
+            img.setRect(QRectF(-0.5, -0.5, a.shape[1], a.shape[0]))
+            for u in range(a.shape[0]):
+                cols[f"{g}_u{u}"] = a[u]
+        self._columns = cols
+        self._set_cursor(self.time_step)
+
+    def _set_cursor(self, t: int) -> None:
+        trace = self._trace
+        for line in self._cursors:
+            line.setValue(float(t))
+        if trace is None:
+            return
+        t = min(t, trace.n_steps - 1)
+        if self.input_marker is not None:
+            y = trace.inputs[self.window, t, :]
+            self.input_marker.setData(np.full(y.shape, float(t), np.float32), f32(y))
+        self.step_label.setText(f"t = {t} / {trace.n_steps - 1}")
+
+    def _clear(self) -> None:
+        self.timer.stop()
+        self.play_button.setChecked(False)
+        self._trace = None
+        self._snap_key = None
+        self._snapshots = []
+        for img in self.images.values():
+            img.clear()
+        for c in self.input_curves:
+            c.setData([], [])
+        self.timeline.update_snapshots([])
+        self.set_subtitle("")
+
+    def _svg_item(self) -> pg.GraphicsLayout:
+        return self.graphics.ci
+
+    # ------------------------------------------------------------------ slots
+    def _on_choice_changed(self, _i: int) -> None:
+        self._update_images()
+
+    def _on_timeline_snapshot_changed(self, idx: int) -> None:
+        if 0 <= idx < len(self._snapshots):
+            self._show_snapshot(idx)
+
+    def _on_step_slider_value_changed(self, t: int) -> None:
+        self._set_cursor(t)
+
+    def _on_play_button_toggled(self, on: bool) -> None:
+        self.play_button.setText("⏸ pause" if on else "▶ play")
+        if on and self._trace is not None:
+            self.timer.start()
+        else:
+            self.timer.stop()
+
+    def _on_timer_timeout(self) -> None:
+        n = self.step_slider.maximum() + 1
+        self.step_slider.setValue((self.step_slider.value() + 1) % max(n, 1))
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 - Qt override
+        """Stop the animation when the view is hidden (no timer runs for nothing)."""
+        self.play_button.setChecked(False)
+        super().hideEvent(event)
+
+
+if __name__ == "__main__":
+    from rnnviz.gui.views.demo import run_alone
+
+    raise SystemExit(run_alone(GatesView))

@@ -1,0 +1,339 @@
+"""StatesView: hidden state h_t and cell state c_t heatmaps, and line plots of picked units.
+
+Orientation as in the gates view: each heatmap's image is ``trace.hidden[layer, window].T``
+(or ``trace.cell[...]``), an (H, T) array drawn row-major: x = time step, y = unit.
+
+Colour levels are fixed for a probe (they never follow the mouse or the animation):
+
+- h: -1..1 whenever every |h| in the probe is at most 1 (tanh-bounded: LSTM, GRU, tanh RNN);
+  otherwise (a ReLU RNN) symmetric at the 99th percentile of |h| over the whole probe;
+- c: not bounded, so symmetric at the 99th percentile of |c| over the whole probe (all
+  layers and windows); the colour bar states the value.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from rnnviz.core.history import RunHistory
+from rnnviz.core.trace import Trace
+from rnnviz.gui import theme
+from rnnviz.gui.views.base import (
+    BaseView,
+    SnapshotSlider,
+    f32,
+    fill_combo,
+    layer_labels,
+    window_labels,
+)
+
+AXIS_WIDTH = 52
+DEFAULT_UNITS = 3
+
+HELP = """
+<p><b>What you see.</b> For one probed input window: the <b>cell state</b> c<sub>t</sub>
+(LSTM family only, the long-term memory) and the <b>hidden state</b> h<sub>t</sub> (what the
+layer outputs at each step) as heatmaps, x = time step (0 = oldest), y = unit; below, the
+units ticked in the list on the right as lines (h, then c).</p>
+<p><b>Colour scales.</b> h is bounded by tanh, so its scale is fixed at −1..1 (blue negative,
+white zero, red positive). c is not bounded: its scale is symmetric at the 99th percentile of
+|c| over the whole probe (stated on the colour bar), fixed for that probe, so switching layer or
+window does not change what a colour means.</p>
+<p><b>How to read it.</b> Units whose c drifts steadily carry information along the window
+(counters, running sums); units that follow the input closely react without remembering. A
+plain RNN's h often forgets within a few steps: compare it with an LSTM's c on the same data.
+Rows stuck at ±1 are saturated units, which pass almost no gradient.</p>
+"""
+
+
+def robust_max(a: np.ndarray | None, q: float = 99.0) -> float:
+    """The q-th percentile of |a| over its finite values (1.0 when there are none or all 0)."""
+    if a is None:
+        return 1.0
+    v = np.abs(np.asarray(a, dtype=np.float32))
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return 1.0
+    m = float(np.percentile(v, q))
+    return m if m > 0 else 1.0
+
+
+def hidden_levels(hidden: np.ndarray) -> tuple[tuple[float, float], str]:
+    """Fixed levels for h and the words that describe them."""
+    finite = np.asarray(hidden)[np.isfinite(hidden)]
+    if finite.size == 0 or float(np.abs(finite).max()) <= 1.0 + 1e-6:
+        return (-1.0, 1.0), "h  (fixed −1..1)"
+    m = robust_max(hidden)
+    return (-m, m), f"h  (±{m:.3g}, 99th pct of |h|)"
+
+
+def cell_levels(cell: np.ndarray) -> tuple[tuple[float, float], str]:
+    """Fixed (per probe) symmetric levels for c and the words that describe them."""
+    m = robust_max(cell)
+    return (-m, m), f"c  (±{m:.3g}, 99th pct of |c|)"
+
+
+class StatesView(BaseView):
+    """Cell and hidden state heatmaps plus line plots of the units the user picks."""
+
+    title = "States"
+    help_text = HELP
+    empty_message = "No probe yet: the states appear with the first probe of a run."
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.layer_combo = QComboBox()
+        self.layer_combo.setToolTip("Recurrent layer to show (layer 1 reads the inputs).")
+        self.window_combo = QComboBox()
+        self.window_combo.setToolTip("Which probed input window to show.")
+        self.add_header_widget(self.layer_combo)
+        self.add_header_widget(self.window_combo)
+        self.timeline = SnapshotSlider()
+
+        self.graphics = theme.new_graphics()
+        self.unit_list = QListWidget()
+        self.unit_list.setToolTip("Tick units to draw them as lines under the heatmaps.")
+        self.unit_list.setMaximumWidth(110)
+        side = QVBoxLayout()
+        side.addWidget(QLabel("units"))
+        side.addWidget(self.unit_list, 1)
+        row = QHBoxLayout()
+        row.addWidget(self.graphics, 1)
+        row.addLayout(side)
+        lay = QVBoxLayout(self.content)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.timeline)
+        lay.addLayout(row, 1)
+
+        g = self.graphics
+        self.cell_plot = g.addPlot(row=0, col=0)
+        self.hidden_plot = g.addPlot(row=1, col=0)
+        self.line_plot = g.addPlot(row=2, col=0)
+        self.cell_line_plot = g.addPlot(row=3, col=0)
+        self.cell_image = pg.ImageItem(axisOrder="row-major")
+        self.hidden_image = pg.ImageItem(axisOrder="row-major")
+        self.cell_plot.addItem(self.cell_image)
+        self.hidden_plot.addItem(self.hidden_image)
+        self.cell_bar = pg.ColorBarItem(values=(-1, 1), colorMap=theme.colormap("tanh"),
+                                        interactive=False, width=12, colorMapMenu=False)
+        self.hidden_bar = pg.ColorBarItem(values=(-1, 1), colorMap=theme.colormap("tanh"),
+                                          interactive=False, width=12, colorMapMenu=False)
+        self.cell_bar.setImageItem(self.cell_image)
+        self.hidden_bar.setImageItem(self.hidden_image)
+        theme.style_colorbar(self.cell_bar)
+        theme.style_colorbar(self.hidden_bar)
+        g.addItem(self.cell_bar, row=0, col=1)
+        g.addItem(self.hidden_bar, row=1, col=1)
+        theme.style_plot(self.cell_plot, title="cell state c_t — the long-term memory",
+                         y="unit", grid=False)
+        theme.style_plot(self.hidden_plot, title="hidden state h_t — the layer's output",
+                         y="unit", grid=False)
+        theme.style_plot(self.line_plot, y="h_t")
+        theme.style_plot(self.cell_line_plot, x="time step in the window (0 = oldest)",
+                         y="c_t")
+        self.line_legend = pg.LegendItem(colCount=8, labelTextColor=theme.FOREGROUND,
+                                         labelTextSize="9pt")
+        g.addItem(self.line_legend, row=4, col=0)
+        for p in (self.cell_plot, self.hidden_plot, self.line_plot, self.cell_line_plot):
+            p.getAxis("left").setWidth(AXIS_WIDTH)
+            p.setMenuEnabled(False)
+        for p in (self.cell_plot, self.hidden_plot, self.line_plot):
+            p.setXLink(self.cell_line_plot)
+            p.getAxis("bottom").setStyle(showValues=False)
+        self._unit_curves: dict[int, tuple[pg.PlotDataItem, pg.PlotDataItem]] = {}
+        self._snap_key: tuple[int, int] | None = None
+        self._snapshots: list = []
+        self._trace: Trace | None = None
+        self._levels: dict[str, tuple[float, float]] = {}
+        self._n_units = 0
+        self._n_steps = 0
+
+        self.layer_combo.currentIndexChanged.connect(self._on_choice_changed)
+        self.window_combo.currentIndexChanged.connect(self._on_choice_changed)
+        self.timeline.snapshot_changed.connect(self._on_timeline_snapshot_changed)
+        self.unit_list.itemChanged.connect(self._on_unit_list_item_changed)
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def layer(self) -> int:
+        """0-based layer shown."""
+        return max(0, self.layer_combo.currentIndex())
+
+    @property
+    def window(self) -> int:
+        """0-based probed window shown."""
+        return max(0, self.window_combo.currentIndex())
+
+    @property
+    def levels(self) -> dict[str, tuple[float, float]]:
+        """Colour levels in use: ``{"hidden": (lo, hi), "cell": (lo, hi)}``."""
+        return dict(self._levels)
+
+    def picked_units(self) -> list[int]:
+        """Units ticked in the list, in ascending order."""
+        return [i for i in range(self.unit_list.count())
+                if self.unit_list.item(i).checkState() == Qt.CheckState.Checked]
+
+    def set_picked_units(self, units: list[int]) -> None:
+        """Tick exactly these units (others are unticked)."""
+        self.unit_list.blockSignals(True)
+        for i in range(self.unit_list.count()):
+            self.unit_list.item(i).setCheckState(
+                Qt.CheckState.Checked if i in units else Qt.CheckState.Unchecked)
+        self.unit_list.blockSignals(False)
+        self._update_lines()
+
+    # ------------------------------------------------------------------ drawing
+    def _draw(self, history: RunHistory) -> None:
+        snaps = history.snapshots
+        if not snaps:
+            self._clear()
+            self.show_message(self.empty_message)
+            return
+        key = (len(snaps), id(snaps[-1]))
+        if key == self._snap_key and self._trace is not None and self.message is None:
+            return
+        self._snap_key = key
+        self._snapshots = list(snaps)
+        self._show_snapshot(self.timeline.update_snapshots(self._snapshots))
+
+    def _show_snapshot(self, idx: int) -> None:
+        trace = self._snapshots[idx].trace
+        self._trace = trace
+        self.show_content()
+        L, W, T, H = trace.hidden.shape
+        fill_combo(self.layer_combo, layer_labels(L))
+        fill_combo(self.window_combo, window_labels(trace.window_start))
+        if H != self._n_units:
+            self._fill_units(H)
+        has_cell = trace.cell is not None
+        self.cell_plot.setVisible(has_cell)
+        self.cell_bar.setVisible(has_cell)
+        self.cell_line_plot.setVisible(has_cell)
+        self.cell_line_plot.getAxis("bottom").setStyle(showValues=has_cell)
+        self.line_plot.getAxis("bottom").setStyle(showValues=not has_cell)
+        self.line_plot.setLabel("bottom", "time step in the window (0 = oldest)",
+                                **{"font-size": theme.LABEL_SIZE, "color": theme.FOREGROUND})
+        self.line_plot.showLabel("bottom", not has_cell)
+        stretch = ((3 if has_cell else 0), 3, 2, (2 if has_cell else 0))
+        for r, f in enumerate(stretch):
+            self.graphics.ci.layout.setRowStretchFactor(r, f)
+        h_lv, h_txt = hidden_levels(trace.hidden)
+        self._levels = {"hidden": h_lv}
+        self.hidden_bar.setLevels(values=h_lv)
+        self.hidden_bar.axis.setLabel(h_txt, **{"font-size": "9pt"})
+        if has_cell:
+            c_lv, c_txt = cell_levels(trace.cell)  # type: ignore[arg-type]
+            self._levels["cell"] = c_lv
+            self.cell_bar.setLevels(values=c_lv)
+            self.cell_bar.axis.setLabel(c_txt, **{"font-size": "9pt"})
+        if T != self._n_steps:
+            self.cell_line_plot.setXRange(-0.5, T - 0.5, padding=0)
+            self._n_steps = T
+        self._update_images()
+        self.set_subtitle(f"{trace.cell_type.upper()} · epoch {trace.epoch} · step {trace.step}")
+
+    def _fill_units(self, n: int) -> None:
+        keep = [u for u in self.picked_units() if u < n] or list(range(min(DEFAULT_UNITS, n)))
+        self.unit_list.blockSignals(True)
+        self.unit_list.clear()
+        for u in range(n):
+            item = QListWidgetItem(f"unit {u}")
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if u in keep else Qt.CheckState.Unchecked)
+            self.unit_list.addItem(item)
+        self.unit_list.blockSignals(False)
+        self._n_units = n
+
+    def _update_images(self) -> None:
+        trace = self._trace
+        if trace is None:
+            return
+        layer, w = self.layer, self.window
+        T = trace.n_steps
+        cols: dict[str, np.ndarray] = {"time_step": np.arange(T, dtype=np.int64)}
+        h = f32(trace.hidden[layer, w].T)  # (H, T)
+        self.hidden_image.setImage(h, autoLevels=False, levels=self._levels["hidden"])
+        self.hidden_image.setRect(QRectF(-0.5, -0.5, h.shape[1], h.shape[0]))
+        for u in range(h.shape[0]):
+            cols[f"h_u{u}"] = h[u]
+        if trace.cell is not None:
+            c = f32(trace.cell[layer, w].T)  # (H, T)
+            self.cell_image.setImage(c, autoLevels=False, levels=self._levels["cell"])
+            self.cell_image.setRect(QRectF(-0.5, -0.5, c.shape[1], c.shape[0]))
+            for u in range(c.shape[0]):
+                cols[f"c_u{u}"] = c[u]
+        else:
+            self.cell_image.clear()
+        self._columns = cols
+        self._update_lines()
+
+    def _update_lines(self) -> None:
+        trace = self._trace
+        picked = self.picked_units()
+        for u in list(self._unit_curves):
+            if u not in picked or trace is None:
+                hc, cc = self._unit_curves.pop(u)
+                self.line_plot.removeItem(hc)
+                self.cell_line_plot.removeItem(cc)
+                self.line_legend.removeItem(hc)
+        if trace is None:
+            return
+        layer, w = self.layer, self.window
+        x = np.arange(trace.n_steps, dtype=np.float32)
+        for u in picked:
+            if u not in self._unit_curves:
+                col = theme.palette_color(u)
+                hc = pg.PlotDataItem(pen=theme.pen(col, 1.8))
+                cc = pg.PlotDataItem(pen=theme.pen(col, 1.8))
+                self.line_plot.addItem(hc)
+                self.cell_line_plot.addItem(cc)
+                self.line_legend.addItem(hc, f"unit {u}")
+                self._unit_curves[u] = (hc, cc)
+            hc, cc = self._unit_curves[u]
+            hc.setData(x, f32(trace.hidden[layer, w, :, u]))
+            if trace.cell is not None:
+                cc.setData(x, f32(trace.cell[layer, w, :, u]))
+            else:
+                cc.setData([], [])
+
+    def _clear(self) -> None:
+        self._trace = None
+        self._snap_key = None
+        self._snapshots = []
+        self.cell_image.clear()
+        self.hidden_image.clear()
+        self._update_lines()
+        self.timeline.update_snapshots([])
+        self.set_subtitle("")
+
+    def _svg_item(self) -> pg.GraphicsLayout:
+        return self.graphics.ci
+
+    # ------------------------------------------------------------------ slots
+    def _on_choice_changed(self, _i: int) -> None:
+        self._update_images()
+
+    def _on_timeline_snapshot_changed(self, idx: int) -> None:
+        if 0 <= idx < len(self._snapshots):
+            self._show_snapshot(idx)
+
+    def _on_unit_list_item_changed(self, _item: QListWidgetItem) -> None:
+        self._update_lines()
+
+
+if __name__ == "__main__":
+    from rnnviz.gui.views.demo import run_alone
+
+    raise SystemExit(run_alone(StatesView))

@@ -126,14 +126,17 @@ class Scaler:
                 f"Column(s) {', '.join(empty)} have no values in the training part, so they cannot "
                 "be scaled. Choose other columns or give the training part more rows.",
             )
-        masked = np.where(finite, x, np.nan)
+        offset = np.empty(n_features)
+        spread = np.empty(n_features)
         with np.errstate(over="ignore", invalid="ignore"):
-            if kind == "standard":
-                offset = np.nanmean(masked, axis=0)
-                spread = np.sqrt(np.nanmean((masked - offset) ** 2, axis=0))
-            else:  # minmax
-                offset = np.nanmin(masked, axis=0)
-                spread = np.nanmax(masked, axis=0) - offset
+            for j in range(n_features):
+                col = x[:, j] if finite[:, j].all() else x[finite[:, j], j]
+                if kind == "standard":
+                    offset[j] = col.mean()
+                    spread[j] = np.sqrt(np.mean((col - offset[j]) ** 2))
+                else:  # minmax
+                    offset[j] = col.min()
+                    spread[j] = col.max() - offset[j]
         if not (np.isfinite(offset).all() and np.isfinite(spread).all()):
             raise DataError(
                 "too_large",

@@ -145,7 +145,7 @@ class PreparedSeries:
 # ---------------------------------------------------------------------------- time helpers
 def _as_datetime_index(values: Any, column: str) -> pd.DatetimeIndex:
     """Time stamps as a tz-naive DatetimeIndex (tz-aware ones converted to UTC)."""
-    s = pd.Series(values)
+    s = values.reset_index(drop=True) if isinstance(values, pd.Series) else pd.Series(values)
     if isinstance(s.dtype, pd.DatetimeTZDtype):
         s = s.dt.tz_convert("UTC").dt.tz_localize(None)
     elif not pd.api.types.is_datetime64_any_dtype(s.dtype):
@@ -159,7 +159,14 @@ def _as_datetime_index(values: Any, column: str) -> pd.DatetimeIndex:
             ) from None
         if isinstance(s.dtype, pd.DatetimeTZDtype):
             s = s.dt.tz_convert("UTC").dt.tz_localize(None)
-    return pd.DatetimeIndex(s.astype("datetime64[ns]"))
+    try:
+        return pd.DatetimeIndex(s.astype("datetime64[ns]"))
+    except (ValueError, OverflowError):  # OutOfBoundsDatetime is a ValueError
+        raise DataError(
+            "bad_time_column",
+            f"The time column {column!r} holds dates outside the years 1678-2261 that pandas "
+            "can store to the nanosecond; use row numbers (no time column) instead.",
+        ) from None
 
 
 def median_step(times: np.ndarray | pd.DatetimeIndex | None) -> np.timedelta64 | None:
@@ -420,7 +427,7 @@ def aggregate_by_period(frame: pd.DataFrame, time_column: str, period: str = "1D
             "unknown_column",
             f"There is no column {time_column!r}; columns: {', '.join(map(str, frame.columns))}.",
         )
-    index = _as_datetime_index(frame[time_column].to_numpy(), time_column)
+    index = _as_datetime_index(frame[time_column], time_column)
     numeric = [c for c in frame.columns if c != time_column and _is_numeric(frame[c])]
     ok = ~index.isna()
     values = frame.loc[ok, numeric].astype(np.float64)
@@ -463,7 +470,7 @@ def day_rows(frame: pd.DataFrame, time_column: str, column: str, *,
                 "unknown_column",
                 f"There is no column {c!r}; columns: {', '.join(map(str, frame.columns))}.",
             )
-    index = _as_datetime_index(frame[time_column].to_numpy(), time_column)
+    index = _as_datetime_index(frame[time_column], time_column)
     step = median_step(index)
     sec = _step_seconds(step)
     if sec is None or sec >= _DAY or abs(_DAY / sec - round(_DAY / sec)) > 1e-9:
@@ -586,21 +593,31 @@ def _fill_missing(values: pd.DataFrame, index: pd.DatetimeIndex | None, policy: 
             "touch them are left out."
         )
         return values, valid, imputed
+    arr = values.to_numpy(np.float64, copy=True)  # (N, F)
+    if index is not None:
+        i8 = index.asi8
+        x = (i8 - i8[0]).astype(np.float64)  # time in ns since the first row
+    else:
+        x = np.arange(n, dtype=np.float64)
+    positions = np.arange(n)
+    n_edge = 0
+    for j in np.flatnonzero(counts):
+        m = missing[:, j]
+        known = np.flatnonzero(~m)
+        if policy == "interpolate":
+            n_edge += int(known[0] + (n - 1 - known[-1]))
+            # straight line between the neighbours in time (np.interp holds the end values flat)
+            arr[m, j] = np.interp(x[m], x[known], arr[known, j])
+        else:  # ffill: the last known value; before the first one, the first one
+            n_edge += int(known[0])
+            last = np.maximum.accumulate(np.where(m, -1, positions))
+            last[last < 0] = known[0]
+            arr[:, j] = arr[last, j]
+    filled = pd.DataFrame(arr, columns=values.columns)
     if policy == "interpolate":
-        # Leading / trailing gaps have nothing on one side: they take the nearest value.
-        n_edge = int((values.isna() & (values.ffill().isna() | values.bfill().isna())).to_numpy().sum())
-        if index is not None:
-            filled = values.set_axis(index, axis=0).interpolate(method="time", limit_area="inside")
-            filled = filled.set_axis(values.index, axis=0)
-            how = "interpolated in time"
-        else:
-            filled = values.interpolate(method="linear", limit_area="inside")
-            how = "interpolated linearly"
-        filled = filled.ffill().bfill()
+        how = "interpolated in time" if index is not None else "interpolated linearly"
         extra = f"; {n_edge} at the start or end took the nearest value" if n_edge else ""
-    else:  # ffill; a gap at the very start has no earlier value and takes the first one
-        n_edge = int(values.ffill().isna().to_numpy().sum())
-        filled = values.ffill().bfill()
+    else:
         how = "filled forward from the last value"
         extra = f"; {n_edge} at the start took the first value" if n_edge else ""
     notes.append(f"Missing values ({what}) {how}{extra}.")
@@ -653,7 +670,7 @@ def prepare_series(table: Any, cfg: DataConfig, *, time_column: str | None = Non
         if _is_numeric(col) and not pd.api.types.is_datetime64_any_dtype(col.dtype):
             notes.append(f"Time column {tcol!r} holds plain numbers; rows are used in order.")
         else:
-            index = _as_datetime_index(col.to_numpy(), tcol)
+            index = _as_datetime_index(col, tcol)
             bad = np.asarray(index.isna())
             if bad.all():
                 raise DataError(

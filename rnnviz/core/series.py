@@ -753,7 +753,10 @@ def prepare_series(table: Any, cfg: DataConfig, *, time_column: str | None = Non
             notes.append(f"Season of {season} rows inferred from the time step ({describe_step(step)}).")
     if times is not None and step is not None and n > 2:
         d = np.diff(times.astype(np.int64))
-        off = int(np.sum(d != step.astype(np.int64)))
+        med = int(step.astype(np.int64))
+        # calendar steps (months, quarters, years) vary by a few days and are still regular
+        tol = 0.1 * med if med >= 28 * 86_400 * 10**9 else 0
+        off = int(np.sum(np.abs(d - med) > tol))
         if off > 0.01 * (n - 1):
             notes.append(
                 f"The time step is irregular ({off} of {n - 1} steps differ from the median "

@@ -334,3 +334,14 @@ def test_half_hourly_electricity_by_day():
     assert rows.shape == (4032 // 48, 49)
     daily = aggregate_by_period(f, "date", "1D", how="sum")
     np.testing.assert_allclose(daily["demand_mw"].to_numpy(), rows.iloc[:, 1:].sum(axis=1))
+
+
+def test_irregular_steps_get_a_note_but_calendar_months_do_not():
+    monthly = pd.read_csv(DATA / "airline_passengers.csv", parse_dates=["date"])
+    s = prepare_series(monthly, DataConfig(time_column="date", lookback=12))
+    assert not any("irregular" in n for n in s.notes)
+    times = pd.date_range("2021-01-01", periods=100, freq="5min").to_numpy().copy()
+    times[::10] += np.timedelta64(60, "s")  # every tenth reading a minute late
+    f = pd.DataFrame({"time": times, "v": np.arange(100.0)})
+    s = prepare_series(f, DataConfig(time_column="time", **SMALL))
+    assert any("irregular" in n for n in s.notes)

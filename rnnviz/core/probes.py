@@ -100,27 +100,32 @@ def probe(
     try:
         with torch.enable_grad():
             dev = model.device
-            X = torch.tensor(x_np, device=dev, requires_grad=True)  # (W, T, F)
+            # The windows run twice in one batch: rows [0, W) carry the loss (for dL/dh_t,
+            # dL/dc_t), rows [W, 2W) the forecast sum (for d y_hat / d x_t). Rows of a batch
+            # do not interact in eval mode, so one backward pass gives both.
+            X_loss = torch.tensor(x_np, device=dev)  # (W, T, F)
+            X_infl = torch.tensor(x_np, device=dev, requires_grad=True)  # (W, T, F)
             Y = torch.tensor(y_np, device=dev)  # (W, horizon, K) or (W, T, horizon, K)
-            res = twin_forward(model.rnn, X, training=False)
-            y_hat = model.readout(res.output)  # (W, horizon, K) or (W, T, horizon, K)
-            pred = y_hat if model.cfg.output == "last" else y_hat[:, -1]  # (W, horizon, K)
-            scored = y_hat if Y.dim() == 4 else pred
+            res = twin_forward(model.rnn, torch.cat([X_loss, X_infl], 0), training=False)
+            y_hat = model.readout(res.output)  # (2W, horizon, K) or (2W, T, horizon, K)
+            pred_all = y_hat if model.cfg.output == "last" else y_hat[:, -1]  # (2W, horizon, K)
+            pred = pred_all[:W]  # (W, horizon, K)
+            scored = y_hat[:W] if Y.dim() == 4 else pred
             per_window = _loss(scored, Y, loss).flatten(1).mean(1)  # (W,)
-            hs = [h for layer in res.layers for h in layer.hidden]  # L*T of (W, H)
+            hs = [h for layer in res.layers for h in layer.hidden]  # L*T of (2W, H)
             cs = [c for layer in res.layers for c in (layer.cell or [])] if lstm_like else []
             grads = torch.autograd.grad(
-                per_window.sum(), hs + cs, retain_graph=True, allow_unused=True
+                per_window.sum() + pred_all[W:].sum(), [*hs, *cs, X_infl], allow_unused=True
             )
-            (dx,) = torch.autograd.grad(pred.sum(), X)  # (W, T, F)
-            n_layers, T = len(res.layers), X.shape[1]
-            grad_h = _step_norms(grads[: len(hs)], hs, n_layers, T)  # (L, W, T)
-            grad_c = _step_norms(grads[len(hs):], cs, n_layers, T) if lstm_like else None
+            dx = grads[-1]  # (W, T, F)
+            n_layers, T = len(res.layers), x_np.shape[1]
+            grad_h = _step_norms(grads[: len(hs)], hs, n_layers, T, W)  # (L, W, T)
+            grad_c = _step_norms(grads[len(hs):-1], cs, n_layers, T, W) if lstm_like else None
             influence = torch.linalg.vector_norm(dx, dim=2)  # (W, T)
-            hidden = _stack_layers([layer.hidden for layer in res.layers])  # (L, W, T, H)
-            cell = _stack_layers([layer.cell for layer in res.layers]) if lstm_like else None  # type: ignore[misc]
+            hidden = _stack_layers([layer.hidden for layer in res.layers], W)  # (L, W, T, H)
+            cell = _stack_layers([layer.cell for layer in res.layers], W) if lstm_like else None  # type: ignore[misc]
             gates = {
-                name: _numpy(_stack_layers([layer.gates[name] for layer in res.layers]))
+                name: _numpy(_stack_layers([layer.gates[name] for layer in res.layers], W))
                 for name in res.layers[0].gates
             }  # each (L, W, T, H)
             trace = Trace(
@@ -202,17 +207,21 @@ def _loss(pred: Tensor, target: Tensor, kind: str) -> Tensor:
     raise DataError("bad_loss", f"loss must be one of mse, mae, huber; got {kind!r}.")
 
 
-def _step_norms(grads: Sequence[Tensor | None], like: Sequence[Tensor], n_layers: int, T: int) -> Tensor:
-    """Norms over H of per-step gradients, as (L, W, T); unused steps count as zero."""
-    full = [g if g is not None else torch.zeros_like(t) for g, t in zip(grads, like, strict=True)]
+def _step_norms(grads: Sequence[Tensor | None], like: Sequence[Tensor], n_layers: int, T: int,
+                W: int) -> Tensor:
+    """Norms over H of per-step gradients of the first W rows, as (L, W, T).
+
+    Steps the loss does not reach (``None`` gradients) count as zero.
+    """
+    full = [g[:W] if g is not None else torch.zeros_like(t[:W]) for g, t in zip(grads, like, strict=True)]
     G = torch.stack(full, 0)  # (L*T, W, H)
     norms = torch.linalg.vector_norm(G, dim=2)  # (L*T, W)
-    return norms.view(n_layers, T, -1).transpose(1, 2)  # (L, W, T)
+    return norms.view(n_layers, T, W).transpose(1, 2)  # (L, W, T)
 
 
-def _stack_layers(per_layer: Sequence[Sequence[Tensor]]) -> Tensor:
-    """Lists of T tensors (W, H) per layer -> (L, W, T, H)."""
-    return torch.stack([torch.stack(list(steps), 1) for steps in per_layer], 0)
+def _stack_layers(per_layer: Sequence[Sequence[Tensor]], W: int) -> Tensor:
+    """Lists of T tensors (2W, H) per layer -> (L, W, T, H) of the first W rows."""
+    return torch.stack([torch.stack(list(steps), 1)[:W] for steps in per_layer], 0)
 
 
 def _numpy(t: Tensor) -> np.ndarray:

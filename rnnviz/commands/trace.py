@@ -66,8 +66,8 @@ def run(args: argparse.Namespace) -> int:
         windows.X[idx],
         windows.Y[idx],
         loss=loaded.run.train.loss,
-        step=_int(extra.get("step")),
-        epoch=_int(extra.get("epoch")),
+        step=_int(extra, "step", "steps"),
+        epoch=_int(extra, "epoch", "epochs_run", "epochs"),
         window_start=windows.start[idx],
         feature_names=series.feature_names,
     )
@@ -84,8 +84,13 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _int(value: Any) -> int:
-    return int(value) if isinstance(value, int) and not isinstance(value, bool) else 0
+def _int(extra: dict[str, Any], *keys: str) -> int:
+    """The first whole number stored under one of ``keys`` in model.json's extra, else 0."""
+    for key in keys:
+        value = extra.get(key)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    return 0
 
 
 def _windows(loaded, table):

@@ -112,7 +112,8 @@ def save_model(
         have been written completely.
     model : Forecaster
     run : RunConfig
-        Its ``model`` settings must be the ones the model was built from.
+        Data and training settings. The model settings stored are always the model's own
+        (``model.cfg``), even if ``run.model`` has changed since it was built.
     scaler : dict
         ``Scaler.to_dict()`` of the scaler fitted on the training part.
     feature_names : sequence of str
@@ -136,12 +137,8 @@ def save_model(
         the folder, if any, is unchanged.
     """
     folder = Path(folder)
-    if run.model != model.cfg:
-        raise ConfigError(
-            "model_mismatch",
-            "The run settings describe a different model than the one being saved; "
-            "save with the RunConfig the model was built from.",
-        )
+    if run.model != model.cfg:  # the weights decide: store the settings they were built with
+        run = run.replace(model=model.cfg)
     feature_names = [str(n) for n in feature_names]
     target_names = [str(n) for n in target_names]
     if len(feature_names) != model.n_features or len(target_names) != model.n_targets:

@@ -98,7 +98,7 @@ def probe(
     modes = [(m, m.training) for m in model.modules()]
     model.eval()
     try:
-        with torch.enable_grad():
+        with torch.inference_mode(False), torch.enable_grad():  # even inside no_grad blocks
             dev = model.device
             # The windows run twice in one batch: rows [0, W) carry the loss (for dL/dh_t,
             # dL/dc_t), rows [W, 2W) the forecast sum (for d y_hat / d x_t). Rows of a batch

@@ -242,14 +242,16 @@ def test_garbage_is_not_a_safetensors_file(tmp_path):
     assert _error(folder).code == "bad_weights"
 
 
-def test_save_refuses_mismatched_settings_and_names(tmp_path):
-    torch.manual_seed(0)
-    model = build_model(ModelConfig(hidden=4), F, HOR, K)
+def test_save_stores_the_models_own_settings_and_refuses_wrong_names(tmp_path):
     from rnnviz.core.errors import ConfigError
 
-    with pytest.raises(ConfigError):
-        save_model(tmp_path, model, RunConfig(model=ModelConfig(hidden=8)), scaler=SCALER,
-                   feature_names=FEATURES, target_names=TARGETS)
+    torch.manual_seed(0)
+    model = build_model(ModelConfig(hidden=4), F, HOR, K)
+    save_model(tmp_path / "m", model, RunConfig(model=ModelConfig(hidden=8)), scaler=SCALER,
+               feature_names=FEATURES, target_names=TARGETS)
+    loaded = load_model(tmp_path / "m")
+    assert loaded.run.model.hidden == 4
+    torch.testing.assert_close(_out(loaded.model), _out(model), atol=0, rtol=0)
     with pytest.raises(ConfigError):
         save_model(tmp_path, model, RunConfig(model=ModelConfig(hidden=4)), scaler=SCALER,
                    feature_names=FEATURES[:2], target_names=TARGETS)

@@ -195,6 +195,18 @@ def test_probe_leaves_grad_rng_and_modes_alone():
     assert fresh.training
 
 
+def test_probe_works_inside_no_grad_and_inference_mode():
+    model = _model("gru")
+    x, y = _data(14)
+    ref = probe(model, x, y)
+    with torch.no_grad():
+        a = probe(model, x, y)
+    with torch.inference_mode():
+        b = probe(model, x, y)
+    np.testing.assert_array_equal(a.grad_hidden, ref.grad_hidden)
+    np.testing.assert_array_equal(b.influence, ref.influence)
+
+
 def test_probe_runs_in_eval_mode_even_when_training():
     model = _model("gru", layers=2, dropout=0.5).train()
     x, y = _data(11)

@@ -1,0 +1,261 @@
+"""Start the window: QApplication, names, the main window, then the heavy imports.
+
+Importing torch takes about 2 s on the reference machines. :func:`main` shows the window
+first (about 0.6 s after launch), then, from the event loop, imports torch and opens the data
+file, so the user sees the application at once and a status line says what is loading.
+
+With ``train=True`` and ``screenshot`` set (``rnnviz gui FILE --train --epochs N
+--screenshot PATH``), the window trains, saves a picture of itself and of each view, and
+closes: the README pictures are made this way.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from rnnviz import __version__
+from rnnviz.gui.settings import APPLICATION, ORGANIZATION
+
+STARTUP_MARKER_ENV = "RNNVIZ_STARTUP_MARKER"
+"""When set, print ``rnnviz: window visible after X s`` once the window is shown (benchmark)."""
+
+
+@dataclass
+class LaunchOptions:
+    """What the ``gui`` command asked for.
+
+    Attributes
+    ----------
+    file : str or None
+        CSV (or session ``.json``) to open; None opens the bundled default sample.
+    sample : str or None
+        Name of a bundled sample to open instead of a file.
+    target : str or None
+    cell : str or None
+    epochs : int or None
+    overrides : dict
+        Other model/training settings by field name (``hidden``, ``lookback``, ``lr`` ...).
+    train : bool
+        Start training as soon as the data are ready.
+    screenshot : str or None
+        After training, save a PNG of the window here and exit.
+    views_dir : str or None
+        With ``screenshot``: also save one PNG per view in this folder.
+    size : tuple of int or None
+        Window size in pixels (width, height).
+    """
+
+    file: str | None = None
+    sample: str | None = None
+    target: str | None = None
+    cell: str | None = None
+    epochs: int | None = None
+    overrides: dict[str, Any] = field(default_factory=dict)
+    train: bool = False
+    screenshot: str | None = None
+    views_dir: str | None = None
+    size: tuple[int, int] | None = None
+
+
+def make_application(argv: list[str] | None = None) -> QApplication:
+    """Return the QApplication (created once) with rnnviz's organisation and names."""
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(argv if argv is not None else sys.argv[:1])
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    app.setApplicationDisplayName("rnnviz")
+    app.setApplicationVersion(__version__)
+    return app  # type: ignore[return-value]
+
+
+class Launcher:
+    """Finishes start-up from the event loop and runs the ``--train --screenshot`` mode.
+
+    Parameters
+    ----------
+    window : MainWindow
+    options : LaunchOptions
+    """
+
+    def __init__(self, window: Any, options: LaunchOptions) -> None:
+        self.window = window
+        self.options = options
+        self.exit_code = 0
+        self.errors: list[str] = []
+
+    def finish_startup(self) -> None:
+        """Import torch (the window is already visible), then open the data."""
+        w = self.window
+        o = self.options
+        w.state_label.setText("Loading PyTorch…")
+        QApplication.processEvents()
+        import torch  # noqa: F401 - the slow import, done while the window shows
+
+        self._apply_settings()
+        w.data_ready.connect(self._on_data_ready)
+        if o.file:
+            w.open_path(o.file)
+        elif o.sample:
+            w.open_sample(o.sample)
+        else:
+            w.open_default_sample()
+
+    def _apply_settings(self) -> None:
+        o = self.options
+        mp = self.window.model_panel
+        values = dict(o.overrides)
+        if o.cell is not None:
+            values["cell"] = o.cell
+        if o.epochs is not None:
+            values["epochs"] = o.epochs
+        for name, value in values.items():
+            mp.set_value(name, value)
+
+    def _on_data_ready(self) -> None:
+        w = self.window
+        w.data_ready.disconnect(self._on_data_ready)
+        o = self.options
+        if o.target is not None:
+            if w.data_panel.target_combo.findText(o.target) < 0:
+                self._fail(
+                    f"There is no numeric column {o.target!r} in the file; numeric columns: "
+                    + ", ".join(w.data_panel.target_combo.itemText(i)
+                                for i in range(w.data_panel.target_combo.count())) + ".")
+                return
+            w.data_panel.target_combo.setCurrentText(o.target)
+            w.prepare_data()
+        self._apply_settings()  # a sample's window settings were applied on opening
+        if o.train:
+            if w.splits is None:
+                self._fail(w.problem or "The data cannot be cut into training windows.")
+                return
+            w.session.run_finished.connect(self._on_run_finished)
+            w.start_training()
+            if not w.session.is_active:
+                self._fail("Training could not start; see the message above.")
+        elif o.screenshot:
+            QTimer.singleShot(50, self._save_pictures)
+
+    def _on_run_finished(self, finished: Any) -> None:
+        o = self.options
+        if o.screenshot:
+            QTimer.singleShot(50, self._save_pictures)
+
+    def _save_pictures(self) -> None:
+        w = self.window
+        o = self.options
+        w.session.render_views(all_views=True)
+        QApplication.processEvents()
+        try:
+            shot = w.save_window_picture(o.screenshot)
+            print(f"rnnviz: saved {shot}")
+            if o.views_dir:
+                folder = Path(o.views_dir)
+                folder.mkdir(parents=True, exist_ok=True)
+                for key, view in w.views.items():
+                    path = view.export_image(folder / f"{key}.png")
+                    print(f"rnnviz: saved {path}")
+        except Exception as exc:  # noqa: BLE001 - reported as the exit status
+            self._fail(getattr(exc, "message", f"{type(exc).__name__}: {exc}"))
+            return
+        if w.session.render_errors:
+            self.exit_code = 1
+        w.close()
+        QApplication.quit()
+
+    def excepthook(self, kind: type[BaseException], exc: BaseException, tb: Any) -> None:
+        """In the screenshot mode an unexpected error ends the program (status 1)."""
+        traceback.print_exception(kind, exc, tb)
+        self.exit_code = 1
+        self.errors.append(f"{kind.__name__}: {exc}")
+        self.window.close()
+        QApplication.quit()
+
+    def _fail(self, message: str) -> None:
+        print(f"rnnviz: {message}", file=sys.stderr)
+        self.errors.append(message)
+        self.exit_code = 2
+        if self.options.screenshot:
+            self.window.close()
+            QApplication.quit()
+        elif not isinstance(self.window.dialogs, _HeadlessDialogs):
+            self.window.dialogs.error("Cannot do what the command line asked", message)
+
+
+class _HeadlessDialogs:
+    """Dialogs for the screenshot mode: print the message and stop with status 2."""
+
+    def __init__(self, launcher: Launcher) -> None:
+        self.launcher = launcher
+        self.shown: list[tuple[str, str, str]] = []
+
+    def _say(self, kind: str, title: str, message: str, details: str = "") -> None:
+        self.shown.append((kind, title, message))
+        if kind in ("error", "diverged"):
+            self.launcher._fail(f"{title}: {message}")
+        else:
+            print(f"rnnviz: {title}: {message}", file=sys.stderr)
+
+    def error(self, title: str, message: str, details: str = "") -> None:
+        self._say("error", title, message, details)
+
+    def warning(self, title: str, message: str) -> None:
+        self._say("warning", title, message)
+
+    def info(self, title: str, message: str) -> None:
+        self._say("info", title, message)
+
+    def diverged(self, message: str) -> None:
+        self._say("diverged", "Training diverged", message)
+
+    def close_all(self) -> None:
+        pass
+
+    def __getattr__(self, name: str) -> Any:
+        def nothing(*_a: Any, **_k: Any) -> None:
+            return None
+
+        return nothing
+
+
+def main(options: LaunchOptions | None = None) -> int:
+    """Open the window and run the event loop; return the exit status.
+
+    Parameters
+    ----------
+    options : LaunchOptions, optional
+        What to open and whether to train / take screenshots.
+    """
+    t0 = time.perf_counter()
+    options = options or LaunchOptions()
+    app = make_application()
+    from rnnviz.gui.main_window import MainWindow
+
+    shooting = bool(options.screenshot)
+    # pictures are made on the default layout and never change what the user's window remembers
+    window = MainWindow(restore=not shooting)
+    window.remember_settings = not shooting
+    if options.size is not None:
+        window.resize(*options.size)
+        window._size_docks()
+    launcher = Launcher(window, options)
+    if options.screenshot:
+        window.dialogs = _HeadlessDialogs(launcher)  # type: ignore[assignment]
+        sys.excepthook = launcher.excepthook
+    window.show()
+    app.processEvents()
+    if os.environ.get(STARTUP_MARKER_ENV):
+        print(f"rnnviz: window visible after {time.perf_counter() - t0:.3f} s", flush=True)
+    QTimer.singleShot(0, launcher.finish_startup)
+    code = app.exec()
+    return launcher.exit_code or int(code)

@@ -1,0 +1,1133 @@
+"""The main window: menus, toolbar, docks, status bar; wires the panels to the session.
+
+Layout (every piece is a dock: drag, float, tab or close it; View ▸ Reset layout brings the
+default back)::
+
+    +-----------------+---------------------+---------------------+
+    | Data | Model    |  Loss               |  Forecast           |
+    | (tabs)          +---------------------+---------------------+
+    |                 |  Gates | States     |  Gradients | Influence |
+    +-----------------+---------------------+---------------------+
+    | state · epoch · batch · loss · batches/s · [progress, ETA]     |
+
+Nothing here trains or draws by itself: the :class:`~rnnviz.gui.session.TrainingSession`
+runs the worker and redraws the visible views at 15 Hz; the panels edit settings; this
+class turns user actions into calls on them and shows what happened.
+
+Heavy modules (pandas through the CSV loader, torch through the engine) are imported on
+first use, so the window can appear before they are loaded (see :mod:`rnnviz.gui.app`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import math
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QProgressBar,
+    QToolBar,
+    QWidget,
+)
+
+from rnnviz.core.config import DataConfig, RunConfig
+from rnnviz.core.errors import ConfigError, RnnvizError
+from rnnviz.gui import session as S
+from rnnviz.gui.dialogs import Dialogs, shorten
+from rnnviz.gui.panels import DataPanel, ModelPanel
+from rnnviz.gui.panels.model_panel import SciSpinBox
+from rnnviz.gui.session import TrainingSession
+from rnnviz.gui.settings import AppSettings
+
+VIEW_ORDER = ("loss", "forecast", "gates", "states", "gradients", "influence")
+DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".dat")
+SESSION_FILTER = "rnnviz session (*.rnnviz.json *.json);;All files (*)"
+CSV_FILTER = "CSV files (*.csv *.tsv *.txt);;All files (*)"
+DEFAULT_SIZE = (1600, 1000)
+
+
+def view_classes() -> list[tuple[str, type]]:
+    """The view classes in window order, as ``(key, class)``.
+
+    Uses the ``VIEWS`` registry of :mod:`rnnviz.gui.views` (a dict ``key -> class`` or a
+    sequence of classes); while it is missing, imports ``rnnviz.gui.views.<key>_view``.
+    """
+    registry: Any = None
+    try:
+        registry = importlib.import_module("rnnviz.gui.views").__dict__.get("VIEWS")
+    except ImportError:
+        registry = None
+    out: list[tuple[str, type]] = []
+    if isinstance(registry, dict):
+        out = [(str(k), v) for k, v in registry.items()]
+    elif registry:
+        for cls in registry:
+            key = cls.__name__.removesuffix("View").lower()
+            out.append((key, cls))
+    else:
+        for key in VIEW_ORDER:
+            try:
+                mod = importlib.import_module(f"rnnviz.gui.views.{key}_view")
+            except ImportError:
+                continue
+            cls = getattr(mod, f"{key.capitalize()}View", None)
+            if cls is not None:
+                out.append((key, cls))
+    rank = {k: i for i, k in enumerate(VIEW_ORDER)}
+    out.sort(key=lambda kv: rank.get(kv[0], len(rank)))
+    return out
+
+
+def _fmt_seconds(s: float) -> str:
+    if not math.isfinite(s) or s < 0:
+        return "–"
+    s = int(round(s))
+    h, rem = divmod(s, 3600)
+    m, sec = divmod(rem, 60)
+    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
+
+
+class MainWindow(QMainWindow):
+    """The rnnviz window.
+
+    Parameters
+    ----------
+    settings : AppSettings, optional
+        Remembered values (defaults to the per-user INI file, or ``RNNVIZ_SETTINGS_DIR``).
+    session : TrainingSession, optional
+        Injected by tests (e.g. with a stand-in training function).
+    restore : bool
+        Restore the saved geometry, layout and last settings.
+
+    Signals
+    -------
+    data_ready()
+        A table was opened and prepared (windows exist, or a problem is shown).
+    """
+
+    data_ready = Signal()
+
+    def __init__(self, settings: AppSettings | None = None, *,
+                 session: TrainingSession | None = None, restore: bool = True) -> None:
+        super().__init__()
+        self.setObjectName("MainWindow")
+        self.setWindowTitle("rnnviz")
+        self.setAcceptDrops(True)
+        self.setDockNestingEnabled(True)
+        self.settings = settings if settings is not None else AppSettings()
+        self.dialogs = Dialogs(self)
+        self.session = session if session is not None else TrainingSession(
+            self, torch_threads=self.settings.torch_threads())
+        if self.session.parent() is None:
+            self.session.setParent(self)
+        self.splits: Any = None
+        self.series: Any = None
+        self.data_config: DataConfig | None = None
+        self.problem: str | None = None
+        self.sample_name: str | None = None
+        self._pending_config: DataConfig | None = None
+        self._after_open: list[Callable[[], None]] = []
+        self._loaded_model_dir: str | None = None
+        self.remember_settings = True
+
+        self.data_panel = DataPanel(self)
+        self.model_panel = ModelPanel(self)
+        self.views: dict[str, QWidget] = {}
+        for key, cls in view_classes():
+            self.views[key] = cls(self)
+        self.docks: dict[str, QDockWidget] = {}
+        self._build_docks()
+        self._build_actions()
+        self._build_menus()
+        self._build_toolbar()
+        self._build_status_bar()
+        self.session.set_views(list(self.views.values()))
+
+        self._prepare_timer = QTimer(self)
+        self._prepare_timer.setSingleShot(True)
+        self._prepare_timer.setInterval(200)
+        self._prepare_timer.timeout.connect(self.prepare_data)
+
+        self._connect()
+        self.resize(*DEFAULT_SIZE)
+        self._default_layout()
+        self._default_state = self.saveState()
+        if restore:
+            self._restore()
+        self._update_actions()
+
+    # ================================================================== building
+    def _build_docks(self) -> None:
+        def dock(key: str, title: str, widget: QWidget) -> QDockWidget:
+            d = QDockWidget(title, self)
+            d.setObjectName(f"dock_{key}")
+            d.setWidget(widget)
+            d.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                          | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                          | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+            self.docks[key] = d
+            return d
+
+        dock("data", "Data", self.data_panel)
+        dock("model", "Model && training", self.model_panel)
+        for key, view in self.views.items():
+            d = dock(key, getattr(view, "title", key.capitalize()), view)
+            d.visibilityChanged.connect(
+                lambda visible, v=view: self._on_view_dock_visibility_changed(v, visible))
+
+    def _default_layout(self) -> None:
+        """Put every dock in its default place and size."""
+        left = Qt.DockWidgetArea.LeftDockWidgetArea
+        right = Qt.DockWidgetArea.RightDockWidgetArea
+        for d in self.docks.values():
+            self.removeDockWidget(d)
+        self.addDockWidget(left, self.docks["data"])
+        self.addDockWidget(left, self.docks["model"])
+        self.tabifyDockWidget(self.docks["data"], self.docks["model"])
+        v = self.docks
+        keys = [k for k in VIEW_ORDER if k in v] + [k for k in v if k not in VIEW_ORDER
+                                                   and k not in ("data", "model")]
+        if keys:
+            self.addDockWidget(right, v[keys[0]])
+        grid = {"forecast": ("loss", Qt.Orientation.Horizontal),
+                "gates": ("loss", Qt.Orientation.Vertical),
+                "gradients": ("forecast", Qt.Orientation.Vertical)}
+        tabs = {"states": "gates", "influence": "gradients"}
+        placed = {keys[0]} if keys else set()
+        for k in keys[1:]:
+            if k in grid and grid[k][0] in placed:
+                self.splitDockWidget(v[grid[k][0]], v[k], grid[k][1])
+            elif k in tabs and tabs[k] in placed:
+                self.tabifyDockWidget(v[tabs[k]], v[k])
+            else:
+                self.tabifyDockWidget(v[keys[0]], v[k])
+            placed.add(k)
+        for d in self.docks.values():
+            d.show()
+        self.docks["data"].raise_()
+        for k in ("gates", "gradients"):
+            if k in v:
+                v[k].raise_()
+        self._size_docks()
+
+    def _size_docks(self) -> None:
+        w = max(self.width(), 800)
+        h = max(self.height(), 600)
+        left = max(360, min(460, int(w * 0.28)))
+        self.resizeDocks([self.docks["data"]], [left], Qt.Orientation.Horizontal)
+        for a, b in (("loss", "forecast"), ("gates", "gradients")):
+            if a in self.docks and b in self.docks:
+                half = (w - left) // 2
+                self.resizeDocks([self.docks[a], self.docks[b]], [half, half],
+                                 Qt.Orientation.Horizontal)
+        for a, b in (("loss", "gates"), ("forecast", "gradients")):
+            if a in self.docks and b in self.docks:
+                self.resizeDocks([self.docks[a], self.docks[b]], [h // 2, h // 2],
+                                 Qt.Orientation.Vertical)
+
+    def _action(self, text: str, slot: Callable[..., Any], shortcut: str | QKeySequence | None = None,
+                tip: str = "") -> QAction:
+        a = QAction(text, self)
+        if shortcut is not None:
+            a.setShortcut(QKeySequence(shortcut))
+            a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        if tip:
+            a.setToolTip(tip)
+            a.setStatusTip(tip)
+        a.triggered.connect(lambda _checked=False: slot())
+        self.addAction(a)
+        return a
+
+    def _build_actions(self) -> None:
+        A = self._action
+        K = QKeySequence.StandardKey
+        self.act_open = A("&Open CSV…", self.ask_open_csv, K.Open, "Open a CSV file")
+        self.act_save_model = A("&Save Model…", self.ask_save_model, K.Save,
+                                "Save the trained model (weights, settings, scaler) to a folder")
+        self.act_load_model = A("&Load Model…", self.ask_load_model, "Ctrl+L",
+                                "Load a saved model: its settings, and its weights to continue from")
+        self.act_save_session = A("Save Sess&ion…", self.ask_save_session, "Ctrl+Shift+S",
+                                  "Save the data file, settings and model as a session")
+        self.act_open_session = A("Open Sessio&n…", self.ask_open_session, "Ctrl+Shift+O",
+                                  "Open a saved session")
+        self.act_export_all = A("Export &all…", self.ask_export_all, "Ctrl+E",
+                                "Write every view (PNG, SVG, CSV), the history and the forecast to a folder")
+        self.act_export_history = A("Training &history (CSV)…", self.ask_export_history, None,
+                                    "One row per epoch: losses, learning rate, gradient norm, time")
+        self.act_quit = A("&Quit", self.close, K.Quit, "Stop training and close the window")
+        self.act_start = A("&Start", self.start_training, "Space",
+                           "Start training with the current settings (Space)")
+        self.act_pause = A("&Pause", self.session.pause, "Space", "Pause after this batch (Space)")
+        self.act_resume = A("&Resume", self.session.resume, "Space", "Continue training (Space)")
+        self.act_step = A("S&tep one batch", self.step_training, "F10",
+                          "Train exactly one batch, then stay paused (F10)")
+        self.act_stop = A("St&op", self.session.stop, "Shift+F5",
+                          "Stop after this batch; the model keeps what it learned (Shift+F5)")
+        self.act_reset = A("R&eset", self.reset_training, "Ctrl+Shift+R",
+                           "Forget the run and the model; the next Start begins from new weights")
+        self.act_reset_layout = A("Reset &layout", self.reset_layout, None,
+                                  "Put every panel back in its default place")
+        self.act_help_views = A("&How to read each view", self.show_view_help, K.HelpContents)
+        self.act_shortcuts = A("&Keyboard shortcuts", self.show_shortcuts, "Ctrl+/")
+        self.act_about = A("&About rnnviz", self.dialogs_about)
+
+    def dialogs_about(self) -> None:
+        """Help ▸ About."""
+        self.dialogs.about()
+
+    def _build_menus(self) -> None:
+        mb = self.menuBar()
+        m = mb.addMenu("&File")
+        m.addAction(self.act_open)
+        self.menu_samples = m.addMenu("Open Sa&mple")
+        self.menu_samples.aboutToShow.connect(self._fill_samples_menu)
+        self.menu_recent = m.addMenu("Open &Recent")
+        self.menu_recent.aboutToShow.connect(self._fill_recent_menu)
+        m.addSeparator()
+        m.addAction(self.act_save_model)
+        m.addAction(self.act_load_model)
+        m.addSeparator()
+        m.addAction(self.act_save_session)
+        m.addAction(self.act_open_session)
+        m.addSeparator()
+        self.menu_export = m.addMenu("&Export")
+        self._fill_export_menu()
+        m.addSeparator()
+        m.addAction(self.act_quit)
+        self.menu_file = m
+
+        t = mb.addMenu("&Train")
+        for a in (self.act_start, self.act_pause, self.act_resume, self.act_step, self.act_stop):
+            t.addAction(a)
+        t.addSeparator()
+        t.addAction(self.act_reset)
+        self.menu_train = t
+
+        v = mb.addMenu("&View")
+        for key in ["data", "model", *self.views]:
+            act = self.docks[key].toggleViewAction()
+            act.setText(self.docks[key].windowTitle().replace("&&", "&"))
+            v.addAction(act)
+        v.addSeparator()
+        v.addAction(self.act_reset_layout)
+        self.menu_view = v
+
+        h = mb.addMenu("&Help")
+        h.addAction(self.act_help_views)
+        h.addAction(self.act_shortcuts)
+        h.addSeparator()
+        h.addAction(self.act_about)
+        self.menu_help = h
+
+    def _fill_export_menu(self) -> None:
+        m = self.menu_export
+        m.clear()
+        m.addAction(self.act_export_all)
+        m.addAction(self.act_export_history)
+        if "forecast" in self.views:
+            m.addAction(QAction("&Forecast (CSV)…", self,
+                                triggered=lambda: self.ask_export_view("forecast", "csv")))
+        m.addSeparator()
+        for key, view in self.views.items():
+            sub = m.addMenu(getattr(view, "title", key))
+            for kind, label in (("png", "Picture (PNG)…"), ("svg", "Picture (SVG)…"),
+                                ("csv", "Data (CSV)…")):
+                sub.addAction(QAction(label, self, triggered=lambda _=False, k=key, f=kind:
+                                      self.ask_export_view(k, f)))
+
+    def _fill_samples_menu(self) -> None:
+        m = self.menu_samples
+        m.clear()
+        try:
+            from rnnviz.core.samples import list_samples
+            samples = list_samples()
+        except Exception as exc:  # noqa: BLE001 - a missing catalogue must not break the menu
+            a = m.addAction(f"(samples unavailable: {exc})")
+            a.setEnabled(False)
+            return
+        for s in samples:
+            a = m.addAction(f"{s.title}")
+            a.setToolTip(getattr(s, "description", ""))
+            a.triggered.connect(lambda _=False, name=s.name: self.open_sample(name))
+
+    def _fill_recent_menu(self) -> None:
+        m = self.menu_recent
+        m.clear()
+        files = self.settings.recent_files()
+        if not files:
+            a = m.addAction("(no recent files)")
+            a.setEnabled(False)
+            return
+        for i, f in enumerate(files):
+            a = m.addAction(f"&{i + 1} {shorten(f)}")
+            a.setToolTip(f)
+            a.triggered.connect(lambda _=False, p=f: self.open_path(p))
+        m.addSeparator()
+        m.addAction("Clear list", self.settings.clear_recent_files)
+
+    def _build_toolbar(self) -> None:
+        tb = QToolBar("Training", self)
+        tb.setObjectName("toolbar_training")
+        tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        style = self.style()
+        icons = {
+            self.act_open: style.StandardPixmap.SP_DialogOpenButton,
+            self.act_start: style.StandardPixmap.SP_MediaPlay,
+            self.act_pause: style.StandardPixmap.SP_MediaPause,
+            self.act_resume: style.StandardPixmap.SP_MediaPlay,
+            self.act_step: style.StandardPixmap.SP_MediaSeekForward,
+            self.act_stop: style.StandardPixmap.SP_MediaStop,
+            self.act_reset: style.StandardPixmap.SP_BrowserReload,
+        }
+        for act, pm in icons.items():
+            act.setIcon(style.standardIcon(pm))
+        tb.addAction(self.act_open)
+        tb.addSeparator()
+        for a in (self.act_start, self.act_pause, self.act_resume, self.act_step, self.act_stop,
+                  self.act_reset):
+            tb.addAction(a)
+        tb.addSeparator()
+        tb.addWidget(QLabel(" learning rate ", tb))
+        self.lr_spin = SciSpinBox(tb)
+        self.lr_spin.setRange(1e-8, 10.0)
+        self.lr_spin.setValue(self.model_panel.lr)
+        self.lr_spin.setMinimumWidth(90)
+        tip = self.model_panel.editors["lr"].field.tip
+        self.lr_spin.setToolTip(tip)
+        self.lr_spin.setAccessibleName("Learning rate")
+        tb.addWidget(self.lr_spin)
+        self.toolbar = tb
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, tb)
+
+    def _build_status_bar(self) -> None:
+        sb = self.statusBar()
+        self.state_label = QLabel("Ready", sb)
+        self.epoch_label = QLabel("epoch –", sb)
+        self.batch_label = QLabel("batch –", sb)
+        self.loss_label = QLabel("loss –", sb)
+        self.rate_label = QLabel("– batches/s", sb)
+        for w in (self.epoch_label, self.batch_label, self.loss_label, self.rate_label):
+            w.setMinimumWidth(90)
+        self.progress = QProgressBar(sb)
+        self.progress.setMaximumWidth(260)
+        self.progress.setMinimumWidth(180)
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.progress.setFormat("%p%")
+        self.progress.setToolTip("Progress of the run and the estimated time left")
+        sb.addWidget(self.state_label, 1)
+        for w in (self.epoch_label, self.batch_label, self.loss_label, self.rate_label,
+                  self.progress):
+            sb.addPermanentWidget(w)
+
+    def _connect(self) -> None:
+        s = self.session
+        s.state_changed.connect(self._on_session_state_changed)
+        s.run_started.connect(self._on_session_run_started)
+        s.diverged.connect(self._on_session_diverged)
+        s.run_finished.connect(self._on_session_run_finished)
+        s.failed.connect(self._on_session_failed)
+        s.redrawn.connect(self._update_status)
+        s.table_loaded.connect(self._on_session_table_loaded)
+        s.table_failed.connect(self._on_session_table_failed)
+        s.load_progressed.connect(self._on_session_load_progressed)
+        self.data_panel.changed.connect(self._schedule_prepare)
+        self.model_panel.window_changed.connect(self._schedule_prepare)
+        self.model_panel.lr_changed.connect(self._on_model_panel_lr_changed)
+        self.model_panel.changed.connect(self._sync_lr_spin)
+        self.lr_spin.valueChanged.connect(self._on_lr_spin_value_changed)
+
+    # ================================================================== settings
+    def _restore(self) -> None:
+        geo = self.settings.window_geometry()
+        if geo is not None:
+            self.restoreGeometry(geo)
+        state = self.settings.window_state()
+        if state is not None:
+            self.restoreState(state)
+        last = self.settings.last_run_config()
+        if last:
+            try:
+                run = RunConfig.from_dict(last)
+            except ConfigError:
+                pass
+            else:
+                self.model_panel.set_config(run)
+
+    def save_settings(self) -> None:
+        """Remember geometry, layout and the current model settings."""
+        self.settings.set_window(self.saveGeometry(), self.saveState())
+        try:
+            run = self.model_panel.run_config(self._current_data_config())
+        except (ConfigError, RnnvizError):
+            run = None
+        if run is not None:
+            self.settings.set_last_run_config(run.to_dict())
+        self.settings.sync()
+
+    def reset_layout(self) -> None:
+        """View ▸ Reset layout: every dock back in its default place and size."""
+        self.settings.clear_window()
+        if not self.restoreState(self._default_state):
+            self._default_layout()
+        for d in self.docks.values():
+            d.setFloating(False)
+            d.show()
+        self._size_docks()
+
+    # ================================================================== opening data
+    def ask_open_csv(self) -> None:
+        """File ▸ Open CSV…"""
+        path = self.dialogs.ask_open_file("Open CSV", self.settings.last_directory(), CSV_FILTER)
+        if path:
+            self.open_csv(path)
+
+    def open_path(self, path: str | Path) -> None:
+        """Open a CSV or a session file (recent files, drag and drop)."""
+        p = Path(path)
+        if p.suffix.lower() == ".json":
+            self.open_session(p)
+        else:
+            self.open_csv(p)
+
+    def open_csv(self, path: str | Path, *, config: DataConfig | None = None,
+                 sample: str | None = None) -> None:
+        """Read a CSV file (in the background when big) and show it.
+
+        Parameters
+        ----------
+        path : str or Path
+        config : DataConfig, optional
+            Data settings to apply once it is read (a sample's or a session's).
+        sample : str, optional
+            Name of the bundled sample the file is.
+        """
+        if self.session.is_active:
+            self.dialogs.warning("Training is running",
+                                 "Stop training before opening another file.")
+            return
+        p = Path(path)
+        if not p.is_file():
+            self.settings.remove_recent_file(p)
+            self.dialogs.error(
+                "File not found",
+                f"The file {p} does not exist (moved, renamed or deleted). Choose it again "
+                "with File ▸ Open CSV….")
+            return
+        self._pending_config = config
+        self._pending_sample = sample
+        self.state_label.setText(f"Reading {p.name}…")
+        self.session.load_table(p)
+
+    def open_sample(self, name: str) -> None:
+        """File ▸ Open Sample ▸ NAME: a bundled real dataset with settings that work."""
+        from rnnviz.core.samples import get_sample
+
+        s = get_sample(name)
+        self.open_csv(s.path(), config=s.data_config(), sample=name)
+
+    def open_default_sample(self) -> None:
+        """Open the bundled default dataset (what ``rnnviz`` alone shows)."""
+        from rnnviz.core.samples import DEFAULT_SAMPLE
+
+        self.open_sample(DEFAULT_SAMPLE)
+
+    def _on_session_table_loaded(self, path: str, table: Any) -> None:
+        cfg = self._pending_config
+        self._pending_config = None
+        self.sample_name = getattr(self, "_pending_sample", None)
+        self.session.reset()
+        self.data_panel.set_table(path, table, config=cfg)
+        if cfg is not None:
+            self.model_panel.set_value("lookback", cfg.lookback)
+            self.model_panel.set_value("horizon", cfg.horizon)
+            self.model_panel.set_value("step", cfg.step)
+            self.model_panel.set_value("delay", cfg.delay)
+            self.model_panel.set_value("stride", cfg.stride)
+            self.model_panel.set_value("season", cfg.season)
+        if self.sample_name is None:
+            self.settings.add_recent_file(path)
+        self.settings.set_last_directory(str(Path(path).parent))
+        self.setWindowTitle(f"{Path(path).name} — rnnviz")
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.prepare_data()
+        self.docks["data"].raise_()
+        callbacks, self._after_open = self._after_open, []
+        for cb in callbacks:
+            cb()
+
+    def _on_session_table_failed(self, path: str, exc: object) -> None:
+        self._pending_config = None
+        self._after_open = []
+        self.state_label.setText("Ready")
+        self.progress.setRange(0, 1)
+        name = Path(path).name
+        if isinstance(exc, RnnvizError):
+            self.dialogs.error(f"Cannot open {name}", exc.message)
+        else:
+            details = "".join(traceback.format_exception(exc)) if isinstance(exc, BaseException) else str(exc)
+            self.dialogs.error(
+                f"Cannot open {name}",
+                f"rnnviz could not read {name} because of an unexpected error "
+                f"({type(exc).__name__}: {exc}). This is a bug in rnnviz; please report it "
+                "with the details.", details)
+
+    def _on_session_load_progressed(self, fraction: float) -> None:
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(int(fraction * 1000))
+        self.progress.setFormat("reading %p%")
+
+    # ================================================================== preparing data
+    def _current_data_config(self) -> DataConfig:
+        fields = self.data_panel.data_fields()
+        fields.update(self.model_panel.window_fields())
+        return DataConfig(**fields)
+
+    def _schedule_prepare(self) -> None:
+        if self.data_panel.table is not None and not self.session.is_active:
+            self._prepare_timer.start()
+        if not self.session.is_active:
+            w = self.model_panel.window_fields()
+            self.data_panel.set_window(w["lookback"], w["horizon"], w["step"], w["delay"])
+
+    def prepare_data(self) -> bool:
+        """Clean, split and cut the open table into windows with the current settings.
+
+        Returns
+        -------
+        bool
+            True when training windows exist; otherwise the problem is shown in the data
+            panel and kept in :attr:`problem`.
+        """
+        self._prepare_timer.stop()
+        table = self.data_panel.table
+        if table is None:
+            return False
+        from rnnviz.core.series import build_windows, prepare_series
+
+        self.splits = None
+        self.problem = None
+        try:
+            cfg = self._current_data_config()
+        except ConfigError as exc:
+            self.problem = exc.message
+            self.data_panel.show_problem(exc.message)
+            return False
+        src, tcol = self._table_source(cfg)
+        series = None
+        try:
+            series = prepare_series(src, cfg, time_column=tcol)
+            self.splits = build_windows(series, cfg)
+        except RnnvizError as exc:
+            self.problem = exc.message
+            if series is None:
+                try:  # still draw the data, with the smallest possible window
+                    small = cfg.replace(lookback=1, horizon=1, step=1, delay=0)
+                    series = prepare_series(src, small, time_column=tcol)
+                except RnnvizError:
+                    series = None
+        self.series = series
+        self.data_config = cfg
+        self.data_panel.set_series(series, self.problem)
+        self.data_panel.set_window(cfg.lookback, cfg.horizon, cfg.step, cfg.delay)
+        fv = self.views.get("forecast")
+        if fv is not None and hasattr(fv, "set_series"):
+            fv.set_series(series)
+        if self.problem is None:
+            n = {k: w.n for k, w in self.splits.parts().items()}
+            self.state_label.setText(
+                f"Ready: {n['train']} training, {n['val']} validation, {n['test']} test windows. "
+                "Press Start (Space).")
+        else:
+            self.state_label.setText("The data settings need a change (see the Data panel).")
+        self._update_actions()
+        self.data_ready.emit()
+        return self.problem is None
+
+    def _table_source(self, cfg: DataConfig) -> tuple[Any, str | None]:
+        """What to hand prepare_series: the table, or its frame without a time column."""
+        table = self.data_panel.table
+        tcol = cfg.time_column
+        if tcol is None and getattr(table, "time_column", None) is not None:
+            return table.frame.drop(columns=[table.time_column]), None
+        return table, tcol
+
+    # ================================================================== training
+    def start_training(self) -> None:
+        """Train ▸ Start (Space)."""
+        if self.session.is_active:
+            return
+        run = self._run_for_start()
+        if run is None:
+            return
+        self.session.start(self.splits, run, model=self._continuation_model(run))
+
+    def step_training(self) -> None:
+        """Train ▸ Step one batch (starts a paused run when none is active)."""
+        if self.session.is_active:
+            self.session.step()
+            return
+        run = self._run_for_start()
+        if run is None:
+            return
+        self.session.start(self.splits, run, model=self._continuation_model(run), paused=True)
+        self.session.step()
+
+    def _run_for_start(self) -> RunConfig | None:
+        if self.data_panel.table is None:
+            self.dialogs.info("No data", "Open a CSV file or a sample first (File menu).")
+            return None
+        self.session.torch_threads = int(self.model_panel.value("threads") or 1)
+        if not self.prepare_data():
+            self.dialogs.error("Cannot train yet", self.problem or "No training windows.")
+            return None
+        try:
+            run = self.model_panel.run_config(self.data_config)
+        except ConfigError as exc:
+            self.dialogs.error("A setting is out of range", exc.message)
+            return None
+        self.settings.set_last_run_config(run.to_dict())
+        self.settings.set_torch_threads(self.session.torch_threads)
+        return run
+
+    def _continuation_model(self, run: RunConfig) -> Any:
+        model = self.session.model_for_continuation()
+        if model is None:
+            return None
+        fits = (getattr(model, "cfg", None) == run.model
+                and getattr(model, "n_features", None) == self.splits.n_features
+                and getattr(model, "n_targets", None) == self.splits.n_targets
+                and getattr(model, "horizon", None) == self.splits.horizon)
+        if not fits:
+            self.session.set_loaded_model(None)
+            self.statusBar().showMessage(
+                "The loaded model does not fit the current settings or columns: training a new "
+                "one.", 8000)
+            return None
+        return model
+
+    def reset_training(self) -> None:
+        """Train ▸ Reset: forget the run and the model."""
+        self.session.reset()
+        self._loaded_model_dir = None
+        self._update_status()
+
+    def _sync_lr_spin(self) -> None:
+        lr = self.model_panel.lr
+        if not math.isclose(self.lr_spin.value(), lr, rel_tol=1e-9):
+            self.lr_spin.blockSignals(True)
+            self.lr_spin.setValue(lr)
+            self.lr_spin.blockSignals(False)
+
+    def _on_lr_spin_value_changed(self, lr: float) -> None:
+        if not math.isclose(self.model_panel.lr, lr, rel_tol=1e-9):
+            self.model_panel.set_value("lr", lr)  # emits lr_changed -> the session
+
+    def _on_model_panel_lr_changed(self, lr: float) -> None:
+        self._sync_lr_spin()
+        if self.session.is_active:
+            self.session.set_lr(lr)
+            self.statusBar().showMessage(f"Learning rate set to {lr:g} from the next batch.", 4000)
+
+    # ------------------------------------------------------------------ session slots
+    def _on_session_state_changed(self, state: str) -> None:
+        training = state in (S.RUNNING, S.PAUSED, S.STOPPING)
+        self.model_panel.set_training(training)
+        self.data_panel.set_training(training)
+        labels = {S.IDLE: "Ready", S.RUNNING: "Training…", S.PAUSED: "Paused",
+                  S.STOPPING: "Stopping…", S.FINISHED: "Finished"}
+        self.state_label.setText(labels.get(state, state))
+        self._update_actions()
+        self._update_status()
+
+    def _on_session_run_started(self, started: Any) -> None:
+        note = getattr(started, "note", "")
+        msg = (f"Training {started.n_train} windows, {started.batches_per_epoch} batches per "
+               f"epoch on {started.device}.")
+        self.statusBar().showMessage(f"{msg} {note}".strip(), 8000)
+        self.progress.setFormat("%p%")
+
+    def _on_session_diverged(self, event: Any) -> None:
+        self.dialogs.diverged(event.message)
+
+    def _on_session_failed(self, title: str, message: str, details: str) -> None:
+        self.dialogs.error(title, message, details)
+
+    def _on_session_run_finished(self, finished: Any) -> None:
+        if finished is not None:
+            reasons = {"completed": "finished", "stopped": "stopped",
+                       "early_stopping": "stopped early (validation stopped improving)",
+                       "diverged": "stopped: it diverged"}
+            best = (f"; best validation loss {finished.best_val_loss:.4g} at epoch "
+                    f"{finished.best_epoch}" if finished.best_epoch else "")
+            self.state_label.setText(
+                f"Training {reasons.get(finished.reason, finished.reason)} after "
+                f"{finished.epochs_run} epoch(s), {finished.steps} batches, "
+                f"{finished.seconds:.1f} s{best}.")
+        self._update_status()
+
+    def _update_actions(self) -> None:
+        st = self.session.state
+        active = self.session.is_active
+        has_data = self.data_panel.table is not None
+        self.act_start.setEnabled(not active and has_data)
+        self.act_pause.setEnabled(st == S.RUNNING)
+        self.act_resume.setEnabled(st == S.PAUSED)
+        self.act_step.setEnabled(has_data and st in (S.IDLE, S.FINISHED, S.PAUSED, S.RUNNING))
+        self.act_stop.setEnabled(active and st != S.STOPPING)
+        self.act_reset.setEnabled(st != S.STOPPING)
+        has_model = self.session.model is not None
+        self.act_save_model.setEnabled(has_model and self.splits is not None)
+        for a in (self.act_open, self.act_open_session, self.act_load_model):
+            a.setEnabled(not active)
+        self.menu_samples.setEnabled(not active)
+        self.menu_recent.setEnabled(not active)
+
+    def _update_status(self) -> None:
+        p = self.session.progress()
+        if p["epochs"]:
+            self.epoch_label.setText(f"epoch {p['epoch']}/{p['epochs']}")
+            self.batch_label.setText(f"batch {p['batch']}/{p['batches']}")
+        else:
+            self.epoch_label.setText("epoch –")
+            self.batch_label.setText("batch –")
+        loss = p["loss"]
+        self.loss_label.setText(f"loss {loss:.4g}" if math.isfinite(loss) else "loss –")
+        rate = p["rate"]
+        self.rate_label.setText(f"{rate:.0f} batches/s" if math.isfinite(rate) else "– batches/s")
+        total = int(p["total_steps"])
+        if total > 0:
+            self.progress.setRange(0, total)
+            self.progress.setValue(min(int(p["step"]), total))
+            if self.session.state == S.RUNNING and math.isfinite(p["eta"]):
+                self.progress.setFormat(f"%p% · ETA {_fmt_seconds(p['eta'])}")
+            else:
+                self.progress.setFormat("%p%")
+        elif not self.session.is_loading:
+            self.progress.setRange(0, 1)
+            self.progress.setValue(0)
+            self.progress.setFormat("%p%")
+        if self.session.state in (S.FINISHED, S.IDLE):
+            self._update_actions()
+
+    # ================================================================== models
+    def _quiesce(self) -> bool:
+        """Make sure the worker is not changing weights (pause and wait). Returns False if
+        it could not be paused within two seconds."""
+        st = self.session.state
+        if not self.session.is_active or st == S.FINISHED:
+            return True
+        if st == S.RUNNING:
+            self.session.pause()
+        ctl = self.session.control
+        waiter = getattr(ctl, "wait_until_blocked", None)
+        return True if waiter is None else bool(waiter(2.0))
+
+    def ask_save_model(self) -> None:
+        """File ▸ Save Model…"""
+        if self.session.model is None:
+            self.dialogs.info("No model yet", "Train a model first (Start), then save it.")
+            return
+        folder = self.dialogs.ask_save_file(
+            "Save model to a folder", str(Path(self.settings.last_directory()) / "model"),
+            "Model folder (*)")
+        if folder:
+            self.save_model(folder)
+
+    def save_model(self, folder: str | Path) -> Path | None:
+        """Save the trained model (weights, settings, scaler, columns) into ``folder``."""
+        from rnnviz.core.checkpoint import save_model
+
+        model = self.session.model
+        run = self.session.run_config
+        if model is None or run is None or self.series is None:
+            self.dialogs.info("No model yet", "Train a model first (Start), then save it.")
+            return None
+        was_running = self.session.state == S.RUNNING
+        if not self._quiesce():
+            self.dialogs.warning("Still busy", "Training did not pause in time; try again.")
+            return None
+        try:
+            fin = self.session.finished_event
+            extra = {"data_path": self.data_panel.path, "sample": self.sample_name,
+                     "steps": self.session.history.n_batches,
+                     "epochs_run": len(self.session.history.epochs),
+                     "best_val_loss": getattr(fin, "best_val_loss", None)}
+            scaler = self.splits.scaler if self.splits.scaler is not None else self.series.scaler
+            out = save_model(folder, model, run, scaler=scaler.to_dict(),
+                             feature_names=self.splits.feature_names,
+                             target_names=self.splits.target_names, extra=extra)
+        except RnnvizError as exc:
+            self.dialogs.error("Could not save the model", exc.message)
+            return None
+        finally:
+            if was_running:
+                self.session.resume()
+        self.settings.set_last_directory(str(Path(folder).parent))
+        self.statusBar().showMessage(f"Model saved in {out}", 6000)
+        return Path(out)
+
+    def ask_load_model(self) -> None:
+        """File ▸ Load Model…"""
+        folder = self.dialogs.ask_folder("Load a saved model folder", self.settings.last_directory())
+        if folder:
+            self.load_model(folder)
+
+    def load_model(self, folder: str | Path) -> bool:
+        """Load a saved model: its settings go to the panels, its weights are the starting
+        point of the next Start."""
+        from rnnviz.core.checkpoint import load_model
+
+        if self.session.is_active:
+            self.dialogs.warning("Training is running", "Stop training before loading a model.")
+            return False
+        try:
+            loaded = load_model(folder)
+        except RnnvizError as exc:
+            self.dialogs.error("Could not load the model", exc.message)
+            return False
+        run = loaded.run
+        self.model_panel.set_config(run)
+        if self.data_panel.table is not None:
+            self.data_panel.set_data_config(run.data)
+            self.prepare_data()
+        self.session.reset()
+        self.session.set_loaded_model(loaded.model)
+        self._loaded_model_dir = str(folder)
+        self._update_actions()
+        self.state_label.setText(
+            f"Loaded the model in {Path(folder).name}: press Start to continue training it on "
+            "the open data.")
+        return True
+
+    # ================================================================== sessions
+    def ask_save_session(self) -> None:
+        """File ▸ Save Session…"""
+        path = self.dialogs.ask_save_file(
+            "Save session", str(Path(self.settings.last_directory()) / "session.rnnviz.json"),
+            SESSION_FILTER)
+        if path:
+            self.save_session(path)
+
+    def save_session(self, path: str | Path) -> Path | None:
+        """Write a session file; a trained model is saved beside it (``<name>_model/``)."""
+        from rnnviz.gui.sessionfile import SessionFile, save_session
+
+        path = Path(path)
+        try:
+            run = self.model_panel.run_config(self._current_data_config())
+        except ConfigError as exc:
+            self.dialogs.error("A setting is out of range", exc.message)
+            return None
+        model_dir = None
+        if self.session.model is not None and self.series is not None:
+            stem = path.name.removesuffix(".json").removesuffix(".rnnviz")
+            saved = self.save_model(path.parent / f"{stem}_model")
+            if saved is None:
+                return None
+            model_dir = saved
+        elif self._loaded_model_dir:
+            model_dir = Path(self._loaded_model_dir)
+        data_path = Path(self.data_panel.path) if self.data_panel.path else None
+        sess = SessionFile(data_path=data_path, run=run,
+                           options={"sample": self.sample_name},
+                           settings={"torch_threads": self.session.torch_threads},
+                           model_dir=model_dir)
+        try:
+            out = save_session(path, sess)
+        except RnnvizError as exc:
+            self.dialogs.error("Could not save the session", exc.message)
+            return None
+        self.settings.add_recent_file(out)
+        self.statusBar().showMessage(f"Session saved in {out}", 6000)
+        return out
+
+    def ask_open_session(self) -> None:
+        """File ▸ Open Session…"""
+        path = self.dialogs.ask_open_file("Open session", self.settings.last_directory(),
+                                          SESSION_FILTER)
+        if path:
+            self.open_session(path)
+
+    def open_session(self, path: str | Path) -> bool:
+        """Restore a session: data file, settings and (when saved) the model."""
+        from rnnviz.gui.sessionfile import load_session
+
+        if self.session.is_active:
+            self.dialogs.warning("Training is running", "Stop training before opening a session.")
+            return False
+        try:
+            sess = load_session(path)
+        except RnnvizError as exc:
+            self.dialogs.error("Cannot open the session", exc.message)
+            return False
+        self.model_panel.set_config(sess.run)
+        threads = sess.settings.get("torch_threads")
+        if isinstance(threads, int) and threads > 0:
+            self.session.torch_threads = threads
+        if sess.model_dir is not None:
+            folder = sess.model_dir
+            self._after_open.append(lambda: self.load_model(folder))
+        self.settings.add_recent_file(path)
+        if sess.data_path is not None:
+            self.open_csv(sess.data_path, config=sess.run.data,
+                          sample=sess.options.get("sample") if isinstance(sess.options, dict) else None)
+        return True
+
+    # ================================================================== export
+    def _render_all(self) -> None:
+        self.session.render_views(all_views=True)
+
+    def ask_export_view(self, key: str, kind: str) -> None:
+        """File ▸ Export ▸ VIEW ▸ PNG / SVG / CSV."""
+        title = getattr(self.views[key], "title", key)
+        filters = {"png": "PNG picture (*.png)", "svg": "SVG picture (*.svg)",
+                   "csv": "CSV table (*.csv)"}[kind]
+        path = self.dialogs.ask_save_file(
+            f"Export {title}", str(Path(self.settings.last_directory()) / f"{key}.{kind}"), filters)
+        if path:
+            if not path.lower().endswith(f".{kind}"):
+                path += f".{kind}"
+            self.export_view(key, path)
+
+    def export_view(self, key: str, path: str | Path) -> Path | None:
+        """Write one view's picture (``.png``/``.svg``) or data (``.csv``)."""
+        view = self.views[key]
+        self.session.render_view(view)
+        try:
+            if Path(path).suffix.lower() == ".csv":
+                out = view.export_data(path)
+            else:
+                out = view.export_image(path)
+        except RnnvizError as exc:
+            self.dialogs.error("Export failed", exc.message)
+            return None
+        self.settings.set_last_directory(str(Path(path).parent))
+        self.statusBar().showMessage(f"Saved {out}", 5000)
+        return Path(out)
+
+    def ask_export_history(self) -> None:
+        """File ▸ Export ▸ Training history (CSV)…"""
+        path = self.dialogs.ask_save_file(
+            "Export training history", str(Path(self.settings.last_directory()) / "history.csv"),
+            "CSV table (*.csv)")
+        if path:
+            self.export_history(path)
+
+    def export_history(self, path: str | Path) -> Path | None:
+        """Write one row per epoch: epoch, train_loss, val_loss, lr, grad_norm, seconds."""
+        try:
+            out = self.session.history.write_history_csv(path)
+        except OSError as exc:
+            self.dialogs.error("Export failed", f"Cannot write {path} ({exc.strerror}); choose "
+                               "a folder you can write to.")
+            return None
+        return Path(out)
+
+    def ask_export_all(self) -> None:
+        """File ▸ Export ▸ Export all…"""
+        folder = self.dialogs.ask_folder("Export everything to a folder",
+                                         self.settings.last_directory())
+        if folder:
+            self.export_all(folder)
+
+    def export_all(self, folder: str | Path) -> list[Path]:
+        """Write every view as PNG, SVG and CSV, the history, the settings and a picture of
+        the window into ``folder``.
+
+        Returns
+        -------
+        list of Path
+            The files written.
+        """
+        folder = Path(folder)
+        written: list[Path] = []
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            self._render_all()
+            for key, view in self.views.items():
+                written.append(Path(view.export_image(folder / f"{key}.png")))
+                written.append(Path(view.export_image(folder / f"{key}.svg")))
+                written.append(Path(view.export_data(folder / f"{key}.csv")))
+            written.append(Path(self.session.history.write_history_csv(folder / "history.csv")))
+            written.append(self.save_window_picture(folder / "window.png"))
+            run = self.session.run_config
+            if run is not None:
+                p = folder / "settings.json"
+                p.write_text(json.dumps(run.to_dict(), indent=2) + "\n", encoding="utf-8")
+                written.append(p)
+        except RnnvizError as exc:
+            self.dialogs.error("Export failed", exc.message)
+        except OSError as exc:
+            self.dialogs.error("Export failed", f"Cannot write into {folder} ({exc.strerror}); "
+                               "choose a folder you can write to.")
+        else:
+            self.statusBar().showMessage(f"Exported {len(written)} files to {folder}", 6000)
+        return written
+
+    def save_window_picture(self, path: str | Path) -> Path:
+        """Save a PNG of the whole window as it is on screen."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.grab().save(str(path), "PNG"):
+            raise RnnvizError("export_write", f"Cannot write the picture {path}; choose a "
+                              "folder you can write to.")
+        return path
+
+    # ================================================================== help
+    def show_view_help(self) -> None:
+        """Help ▸ How to read each view."""
+        self.dialogs.view_help(list(self.views.values()))
+
+    def show_shortcuts(self) -> None:
+        """Help ▸ Keyboard shortcuts."""
+        self.dialogs.shortcuts(self.actions())
+
+    # ================================================================== events
+    def _on_view_dock_visibility_changed(self, view: QWidget, visible: bool) -> None:
+        if visible:
+            self.session.render_view(view)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
+        if self._dropped_path(event.mimeData()) is not None:
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt override
+        path = self._dropped_path(event.mimeData())
+        if path is None:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.open_path(path)
+
+    @staticmethod
+    def _dropped_path(mime: Any) -> str | None:
+        if not mime.hasUrls():
+            return None
+        for url in mime.urls():
+            if url.isLocalFile():
+                p = url.toLocalFile()
+                if Path(p).suffix.lower() in DATA_SUFFIXES + (".json",):
+                    return p
+        return None
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        if self.remember_settings:
+            self.save_settings()
+        self.dialogs.close_all()
+        if not self.session.shutdown(5000):
+            self.statusBar().showMessage("Training did not stop in time; closing anyway.")
+        event.accept()
+        super().closeEvent(event)

@@ -1,0 +1,597 @@
+"""TrainingSession: the one place where background work starts and stops.
+
+How training reaches the screen (DESIGN.md §3):
+
+1. :meth:`TrainingSession.start` runs :func:`rnnviz.core.training.train` in a worker
+   object moved to a :class:`QThread` that the session parents. Each event the generator
+   yields crosses to the GUI thread through a queued signal.
+2. The slot on the GUI thread only adds the event to :attr:`TrainingSession.history` (a
+   :class:`~rnnviz.core.history.RunHistory`) and notes the numbers the status bar shows.
+3. A :class:`QTimer` at ``redraw_hz`` (15 Hz) calls ``render(history)`` on the visible views
+   when the history changed. The redraw rate does not depend on how fast training runs.
+4. Pause, resume, step, stop and learning-rate changes go through the engine's
+   ``TrainingControl`` and take effect between batches.
+5. :meth:`shutdown` (window closing) requests a stop, waits a bounded time for the worker
+   and only then lets the thread go. A running thread is never destroyed.
+
+CSV files bigger than :data:`BIG_FILE_BYTES` are read on a worker thread too, with progress.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+import traceback
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, Slot
+
+from rnnviz.core.errors import RnnvizError
+from rnnviz.core.events import BatchDone, Diverged, Finished, Started
+from rnnviz.core.history import RunHistory
+
+log = logging.getLogger(__name__)
+
+BIG_FILE_BYTES = 5 * 1024 * 1024
+"""CSV files larger than this are read on a worker thread, with progress."""
+
+IDLE, RUNNING, PAUSED, STOPPING, FINISHED = "idle", "running", "paused", "stopping", "finished"
+STATES = (IDLE, RUNNING, PAUSED, STOPPING, FINISHED)
+
+
+@dataclass(frozen=True)
+class ModelBuilt:
+    """Internal message: the worker built (or received) the model it trains."""
+
+    model: Any
+
+
+# ---------------------------------------------------------------------------- worker
+class _Worker(QObject):
+    """Runs ``fn(emit)`` on its thread; forwards what it emits, its error and its end."""
+
+    emitted = Signal(object)
+    failed = Signal(object, str)  # exception, formatted traceback
+    ended = Signal()
+
+    def __init__(self, fn: Callable[[Callable[[object], None]], None]) -> None:
+        super().__init__()
+        self._fn = fn
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            self._fn(self.emitted.emit)
+        except BaseException as exc:  # noqa: BLE001 - reported to the GUI, never swallowed
+            self.failed.emit(exc, traceback.format_exc())
+        finally:
+            app = QCoreApplication.instance()
+            if app is not None:
+                # hand the worker back to the GUI thread so it is deleted there, not here
+                self.moveToThread(app.thread())
+            self.ended.emit()
+
+
+class _Job:
+    """A worker and the thread it runs on."""
+
+    def __init__(self, name: str, thread: QThread, worker: _Worker) -> None:
+        self.name = name
+        self.thread = thread
+        self.worker = worker
+
+
+# ---------------------------------------------------------------------------- session
+class TrainingSession(QObject):
+    """Owns the run history, the worker threads and the redraw timer.
+
+    Parameters
+    ----------
+    parent : QObject, optional
+    train_fn : callable, optional
+        ``train(data, run, *, control, model) -> Iterator[event]``; defaults to
+        :func:`rnnviz.core.training.train` (imported when first needed, so the window can
+        appear before torch is imported).
+    control_factory : callable, optional
+        Makes the control object handed to ``train_fn``; defaults to
+        :class:`rnnviz.core.training.TrainingControl`.
+    model_factory : callable, optional
+        ``(data, run) -> model``; builds the model on the worker thread when none is given.
+        Defaults to :func:`rnnviz.core.training.make_model` (seeded with
+        ``run.train.seed``, the model ``train`` itself would build). Return None to let
+        ``train_fn`` build its own.
+    redraw_hz : float
+        Rate of the redraw timer.
+    torch_threads : int
+        torch threads for runs whose ``train.threads`` is None (process-wide; 1 keeps the
+        GUI smooth on small machines).
+
+    Signals
+    -------
+    state_changed(str)
+        One of ``idle, running, paused, stopping, finished``.
+    run_started(Started)
+    diverged(Diverged)
+        Training paused (or ended) because the loss or a gradient became NaN/inf.
+    run_finished(object)
+        The worker ended; the :class:`Finished` event or None when it failed.
+    failed(str, str, str)
+        Title, plain message and details (traceback, empty for user errors).
+    redrawn()
+        After every timer tick that redrew something (the status bar reads :meth:`progress`).
+    table_loaded(str, object)
+        A CSV was read: path and :class:`LoadedTable`.
+    table_failed(str, object)
+        Reading a CSV failed: path and the exception (a DataError for bad files).
+    load_progressed(float)
+        Fraction 0..1 of a background CSV read.
+    """
+
+    state_changed = Signal(str)
+    run_started = Signal(object)
+    diverged = Signal(object)
+    run_finished = Signal(object)
+    failed = Signal(str, str, str)
+    redrawn = Signal()
+    table_loaded = Signal(str, object)
+    table_failed = Signal(str, object)
+    load_progressed = Signal(float)
+
+    def __init__(
+        self,
+        parent: QObject | None = None,
+        *,
+        train_fn: Callable[..., Iterator[object]] | None = None,
+        control_factory: Callable[[], Any] | None = None,
+        model_factory: Callable[[Any, Any], Any] | None = None,
+        redraw_hz: float = 15.0,
+        torch_threads: int = 1,
+    ) -> None:
+        super().__init__(parent)
+        self._train_fn = train_fn
+        self._control_factory = control_factory
+        self._model_factory = model_factory
+        self.torch_threads = int(torch_threads)
+        self.history = RunHistory()
+        self.state = IDLE
+        self.control: Any = None
+        self.model: Any = None
+        self.run_config: Any = None
+        self.data: Any = None
+        self.finished_event: Finished | None = None
+        self.redraws = 0
+        self.render_errors: list[str] = []
+        self._views: list[Any] = []
+        self._broken_views: set[int] = set()
+        self._drawn_version = -1
+        self._train_job: _Job | None = None
+        self._load_job: _Job | None = None
+        self._orphans: list[_Job] = []
+        self._rate_marks: deque[tuple[float, int]] = deque()
+        self._last_batch: BatchDone | None = None
+        self._shut_down = False
+        self._timer = QTimer(self)
+        self._timer.setInterval(max(1, round(1000.0 / redraw_hz)))
+        self._timer.timeout.connect(self._on_timer_timeout)
+
+    # ------------------------------------------------------------------ views
+    def set_views(self, views: Sequence[Any]) -> None:
+        """Views redrawn by the timer (each has ``render(history)`` and ``isVisible()``)."""
+        self._views = list(views)
+
+    def render_views(self, *, all_views: bool = False) -> None:
+        """Redraw now: the visible views, or every view with ``all_views=True``."""
+        for view in self._views:
+            if all_views or view.isVisible():
+                self._render(view)
+        self._drawn_version = self.history.version
+        self.redraws += 1
+        self.redrawn.emit()
+
+    def render_view(self, view: Any) -> None:
+        """Redraw one view now (e.g. when its dock becomes visible)."""
+        self._render(view)
+
+    def _render(self, view: Any) -> None:
+        try:
+            view.render(self.history)
+        except Exception:  # noqa: BLE001 - one broken view must not stop the others
+            key = id(view)
+            details = traceback.format_exc()
+            log.error("view %s failed to draw:\n%s", type(view).__name__, details)
+            if key not in self._broken_views:
+                self._broken_views.add(key)
+                self.render_errors.append(details)
+                title = getattr(view, "title", type(view).__name__)
+                self.failed.emit(
+                    "A view could not draw",
+                    f"The {title} view failed to draw the latest results; the other views "
+                    "keep working. This is a bug in rnnviz: please report the details.",
+                    details,
+                )
+
+    @Slot()
+    def _on_timer_timeout(self) -> None:
+        if self.history.version != self._drawn_version:
+            self.render_views()
+
+    # ------------------------------------------------------------------ state
+    def _set_state(self, state: str) -> None:
+        if state != self.state:
+            self.state = state
+            self.state_changed.emit(state)
+
+    @property
+    def is_active(self) -> bool:
+        """True while a training worker exists (running, paused or stopping)."""
+        return self._train_job is not None
+
+    def _make_control(self) -> Any:
+        if self._control_factory is not None:
+            return self._control_factory()
+        from rnnviz.core.training import TrainingControl
+
+        return TrainingControl()
+
+    def _get_train_fn(self) -> Callable[..., Iterator[object]]:
+        if self._train_fn is not None:
+            return self._train_fn
+        from rnnviz.core.training import train
+
+        return train
+
+    def _build_model(self, data: Any, run: Any) -> Any:
+        if self._model_factory is not None:
+            return self._model_factory(data, run)
+        from rnnviz.core.training import make_model
+
+        return make_model(data, run)
+
+    # ------------------------------------------------------------------ training
+    def start(self, data: Any, run: Any, *, model: Any = None, paused: bool = False) -> None:
+        """Start a new run on ``data`` (WindowSplits) with settings ``run`` (RunConfig).
+
+        Parameters
+        ----------
+        data : WindowSplits
+        run : RunConfig
+        model : Forecaster, optional
+            Continue training this model (e.g. one loaded from disk); otherwise a new one
+            is built on the worker thread.
+        paused : bool
+            Start paused (used by "Step one batch" before any run).
+
+        Raises
+        ------
+        RuntimeError
+            When a run is already active (the window disables Start then).
+        """
+        if self._train_job is not None:
+            raise RuntimeError("a training run is already active; stop it first")
+        if self._shut_down:
+            raise RuntimeError("the session was shut down")
+        train_fn = self._get_train_fn()
+        control = self._make_control()
+        if paused:
+            control.pause()
+        self.history.clear()
+        self.finished_event = None
+        self.control = control
+        self.run_config = run
+        self.data = data
+        self.model = model
+        self._broken_views.clear()
+        self._drawn_version = -1
+        self._rate_marks.clear()
+        self._last_batch = None
+        train_cfg = getattr(run, "train", None)
+        if train_cfg is not None and train_cfg.threads is None and self.torch_threads:
+            # the engine applies it (process-wide) before the first batch
+            run = run.replace(train=train_cfg.replace(threads=self.torch_threads))
+            self.run_config = run
+
+        def work(emit: Callable[[object], None]) -> None:
+            m = model if model is not None else self._build_model(data, run)
+            if m is not None:
+                emit(ModelBuilt(m))
+            for event in train_fn(data, run, control=control, model=m):
+                emit(event)
+
+        self._train_job = self._launch(
+            "train", work, self._on_train_emitted, self._on_train_failed, self._on_train_ended
+        )
+        self._set_state(PAUSED if paused else RUNNING)
+        self._timer.start()
+
+    def pause(self) -> None:
+        """Pause between batches."""
+        if self.control is not None and self.state == RUNNING:
+            self.control.pause()
+            self._set_state(PAUSED)
+
+    def resume(self) -> None:
+        """Resume a paused run."""
+        if self.control is not None and self.state == PAUSED:
+            self.control.resume()
+            self._set_state(RUNNING)
+
+    def step(self, data: Any = None, run: Any = None) -> None:
+        """Train exactly one batch, then stay paused.
+
+        With no active run, starts one paused on ``data``/``run`` first.
+        """
+        if self._train_job is None:
+            if data is None or run is None:
+                return
+            self.start(data, run, model=self.model_for_continuation(), paused=True)
+        if self.state == RUNNING:
+            self.pause()
+        if self.state == PAUSED:
+            self.control.step_once()
+
+    def stop(self) -> None:
+        """Ask the run to stop after the current batch (answers within one batch)."""
+        if self._train_job is not None and self.control is not None and self.state != STOPPING:
+            self.control.stop()
+            self._set_state(STOPPING)
+
+    def set_lr(self, lr: float) -> None:
+        """Change the learning rate; it applies from the next batch."""
+        if self.control is not None and self._train_job is not None:
+            self.control.set_lr(float(lr))
+
+    def reset(self) -> None:
+        """Forget the run: history and model (a stop is requested if one is active)."""
+        self.stop()
+        self.history.clear()
+        self.finished_event = None
+        self.model = None
+        self._last_batch = None
+        self._rate_marks.clear()
+        self._drawn_version = -1
+        for view in self._views:
+            clear = getattr(view, "clear", None)
+            if clear is not None:
+                clear()
+        if self._train_job is None:
+            self._set_state(IDLE)
+        self.redrawn.emit()
+
+    def model_for_continuation(self) -> Any:
+        """The model a new run continues from: one loaded from disk, else None."""
+        return self.model if getattr(self, "_model_is_loaded", False) else None
+
+    def set_loaded_model(self, model: Any) -> None:
+        """Use ``model`` (loaded from disk) as the starting point of the next run."""
+        self.model = model
+        self._model_is_loaded = model is not None
+
+    @Slot(object)
+    def _on_train_emitted(self, item: object) -> None:
+        if self._train_job is None:
+            return
+        if isinstance(item, ModelBuilt):
+            self.model = item.model
+            return
+        self.history.add(item)
+        if isinstance(item, BatchDone):
+            self._last_batch = item
+            now = time.perf_counter()
+            self._rate_marks.append((now, item.step))
+            while len(self._rate_marks) > 2 and now - self._rate_marks[0][0] > 3.0:
+                self._rate_marks.popleft()
+        elif isinstance(item, Started):
+            self.run_started.emit(item)
+        elif isinstance(item, Diverged):
+            if self.control is not None and self.state == RUNNING:
+                self.control.pause()
+                self._set_state(PAUSED)
+            self.diverged.emit(item)
+        elif isinstance(item, Finished):
+            self.finished_event = item
+
+    @Slot(object, str)
+    def _on_train_failed(self, exc: object, details: str) -> None:
+        if isinstance(exc, RnnvizError):
+            self.failed.emit("Training stopped", exc.message, "")
+        else:
+            self.failed.emit(
+                "Training stopped by an error",
+                f"Training stopped because of an unexpected error: {type(exc).__name__}: "
+                f"{exc}. The window stays usable; change a setting and press Start again. "
+                "If it happens again, please report the details.",
+                details,
+            )
+
+    @Slot()
+    def _on_train_ended(self) -> None:
+        job = self._train_job
+        if job is None:
+            return
+        self._train_job = None
+        self._reap(job)
+        self._model_is_loaded = False
+        self._timer.stop()
+        self.render_views()
+        self._set_state(FINISHED if self.history.started is not None else IDLE)
+        self.run_finished.emit(self.finished_event)
+
+    # ------------------------------------------------------------------ progress
+    def progress(self) -> dict[str, float]:
+        """Numbers for the status bar.
+
+        Returns
+        -------
+        dict
+            ``epoch, epochs, batch, batches, step, total_steps, loss, rate`` (batches per
+            second over the last few seconds) and ``eta`` (seconds, NaN when unknown).
+        """
+        b = self._last_batch
+        s = self.history.started
+        epochs = s.epochs if s else 0
+        batches = s.batches_per_epoch if s else 0
+        total = epochs * batches
+        rate = math.nan
+        if len(self._rate_marks) >= 2:
+            (t0, s0), (t1, s1) = self._rate_marks[0], self._rate_marks[-1]
+            if t1 > t0:
+                rate = (s1 - s0) / (t1 - t0)
+        if self.state not in (RUNNING, STOPPING):
+            rate = math.nan if b is None else rate
+        step = b.step if b else 0
+        eta = (total - step) / rate if (rate and math.isfinite(rate) and rate > 0) else math.nan
+        return {
+            "epoch": b.epoch if b else 0,
+            "epochs": epochs,
+            "batch": b.batch if b else 0,
+            "batches": batches,
+            "step": step,
+            "total_steps": total,
+            "loss": b.loss if b else math.nan,
+            "rate": rate,
+            "eta": eta,
+        }
+
+    # ------------------------------------------------------------------ CSV loading
+    def load_table(self, path: str | Path, *, big_bytes: int = BIG_FILE_BYTES) -> None:
+        """Read a CSV: on this thread when small, on a worker with progress when big.
+
+        The result arrives through :attr:`table_loaded` or :attr:`table_failed` (for small
+        files before this method returns).
+        """
+        path = Path(path)
+        from rnnviz.core.csvload import load_csv
+
+        try:
+            size = path.stat().st_size
+        except OSError:
+            size = 0
+        if size <= big_bytes:
+            try:
+                table = load_csv(path)
+            except Exception as exc:  # noqa: BLE001 - DataError or a bug: the window decides
+                self.table_failed.emit(str(path), exc)
+                return
+            self.table_loaded.emit(str(path), table)
+            return
+        if self._load_job is not None:
+            self.table_failed.emit(
+                str(path),
+                RnnvizError("busy", "Another file is still being read; wait for it to finish."),
+            )
+            return
+
+        def work(emit: Callable[[object], None]) -> None:
+            table = load_csv(path, progress=lambda f: emit(("progress", float(f))))
+            emit(("table", table))
+
+        result: dict[str, Any] = {}
+
+        def on_emitted(item: object) -> None:
+            kind, value = item  # type: ignore[misc]
+            if kind == "progress":
+                self.load_progressed.emit(value)
+            else:
+                result["table"] = value
+
+        def on_failed(exc: object, details: str) -> None:
+            result["error"] = exc
+
+        def on_ended() -> None:
+            job = self._load_job
+            self._load_job = None
+            if job is not None:
+                self._reap(job)
+            if "table" in result:
+                self.table_loaded.emit(str(path), result["table"])
+            else:
+                self.table_failed.emit(
+                    str(path), result.get("error", RnnvizError("cancelled", "Reading stopped."))
+                )
+
+        self.load_progressed.emit(0.0)
+        self._load_job = self._launch("load", work, on_emitted, on_failed, on_ended)
+
+    @property
+    def is_loading(self) -> bool:
+        """True while a big CSV is being read."""
+        return self._load_job is not None
+
+    # ------------------------------------------------------------------ threads
+    def _launch(
+        self,
+        name: str,
+        fn: Callable[[Callable[[object], None]], None],
+        on_emitted: Callable[[object], None],
+        on_failed: Callable[[object, str], None],
+        on_ended: Callable[[], None],
+    ) -> _Job:
+        thread = QThread(self)  # parented: never destroyed by Python while running
+        thread.setObjectName(f"rnnviz-{name}")
+        worker = _Worker(fn)
+        worker.moveToThread(thread)
+        worker.emitted.connect(on_emitted)
+        worker.failed.connect(on_failed)
+        worker.ended.connect(thread.quit)
+        worker.ended.connect(on_ended)
+        thread.started.connect(worker.run)
+        job = _Job(name, thread, worker)
+        thread.start()
+        return job
+
+    def _reap(self, job: _Job) -> None:
+        """Release a job whose worker has ended (called on the GUI thread)."""
+        job.thread.quit()
+        job.thread.wait()
+        job.thread.deleteLater()  # parented to the session, so Qt owns it; it has stopped
+
+    def threads_running(self) -> int:
+        """Number of this session's worker threads still running (0 when idle)."""
+        jobs = [j for j in (self._train_job, self._load_job) if j is not None] + self._orphans
+        return sum(1 for j in jobs if j.thread.isRunning())
+
+    def shutdown(self, timeout_ms: int = 5000) -> bool:
+        """Stop everything before the window closes.
+
+        Requests a stop, waits at most ``timeout_ms`` for each worker and stops the timer.
+
+        Returns
+        -------
+        bool
+            True when every worker ended in time. When one did not, its thread is kept
+            referenced (never destroyed while running) and False is returned.
+        """
+        self._shut_down = True
+        self._timer.stop()
+        ok = True
+        for attr in ("_train_job", "_load_job"):
+            job: _Job | None = getattr(self, attr)
+            if job is None:
+                continue
+            if attr == "_train_job" and self.control is not None:
+                self.control.stop()
+            for sig in (job.worker.emitted, job.worker.failed, job.worker.ended):
+                try:
+                    sig.disconnect()
+                except (RuntimeError, TypeError):
+                    pass
+            job.thread.quit()
+            if job.thread.wait(timeout_ms):
+                job.thread.deleteLater()
+            else:
+                ok = False
+                job.thread.setParent(None)  # outlive the session rather than be destroyed
+                _STRAGGLERS.append(job)
+                log.warning("worker %s did not stop within %d ms", job.name, timeout_ms)
+            setattr(self, attr, None)
+        self._set_state(IDLE)
+        return ok
+
+
+_STRAGGLERS: list[_Job] = []
+"""Jobs whose worker did not stop in time at shutdown; kept so Python never destroys them."""

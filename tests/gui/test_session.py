@@ -1,0 +1,374 @@
+"""TrainingSession: the worker thread, pause/step/stop/lr, errors, clean shutdown, no leaks.
+
+Runs use the real engine (``rnnviz.core.training.train``) on a tiny sine series (a few
+hundred rows, 4 hidden units, 2-3 batches per epoch) unless the test is about what the
+session does with a particular event sequence; then a stand-in generator yields real event
+dataclasses.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import threading
+import tracemalloc
+
+import pytest
+from PySide6.QtCore import QThread
+from PySide6.QtWidgets import QWidget
+
+from rnnviz.core.config import DataConfig, ModelConfig, RunConfig, TrainConfig
+from rnnviz.core.errors import DataError
+from rnnviz.core.events import BatchDone, Diverged, Finished, Started
+from rnnviz.core.series import build_windows, prepare_series
+from rnnviz.core.tasks import sine_wave
+from rnnviz.gui import session as S
+from rnnviz.gui.session import TrainingSession
+
+WAIT = 20_000  # ms; generous for a loaded 2-core machine, never slept
+
+
+@pytest.fixture(scope="module")
+def splits():
+    cfg = DataConfig(lookback=8)
+    return build_windows(prepare_series(sine_wave(300), cfg), cfg)
+
+
+def run_config(**train) -> RunConfig:
+    t = dict(epochs=2, max_batches_per_epoch=3, batch_size=16, probe_every_batches=2,
+             threads=1) | train
+    return RunConfig(data=DataConfig(lookback=8), model=ModelConfig(hidden=4),
+                     train=TrainConfig(**t))
+
+
+@pytest.fixture
+def session(qtbot):
+    holder = QWidget()
+    qtbot.addWidget(holder)
+    s = TrainingSession(holder)
+    yield s
+    s.shutdown(10_000)
+    assert s.threads_running() == 0
+
+
+def wait_finished(qtbot, s: TrainingSession):
+    with qtbot.waitSignal(s.run_finished, timeout=WAIT) as blocker:
+        pass
+    return blocker.args[0]
+
+
+def test_a_run_records_every_event_and_ends_finished(qtbot, session, splits):
+    seen: list[object] = []
+    session.run_started.connect(seen.append)
+    with qtbot.waitSignal(session.run_finished, timeout=WAIT) as blocker:
+        session.start(splits, run_config())
+    fin = blocker.args[0]
+    assert isinstance(fin, Finished) and fin.reason == "completed"
+    assert isinstance(seen[0], Started)
+    h = session.history
+    # 2 epochs x 3 batches, steps numbered 1..6 by the engine
+    assert list(h.batch_arrays()["step"]) == [1, 2, 3, 4, 5, 6]
+    assert [e.epoch for e in h.epochs] == [1, 2]
+    assert h.snapshots and h.forecast is not None
+    assert session.state == S.FINISHED
+    assert session.model is not None  # the trained model came back for saving
+    assert session.threads_running() == 0
+
+
+def test_pause_step_resume_and_stop_go_through_the_control(qtbot, session, splits):
+    session.start(splits, run_config(epochs=50), paused=True)
+    assert session.state == S.PAUSED
+    assert session.control.wait_until_blocked(WAIT / 1000)
+    assert session.history.n_batches == 0  # paused before the first batch
+    session.step()
+    qtbot.waitUntil(lambda: session.history.n_batches == 1, timeout=WAIT)
+    assert session.control.wait_until_blocked(WAIT / 1000)  # paused again after one batch
+    qtbot.wait(50)  # let any queued event arrive (not a sleep: the event loop runs)
+    assert session.history.n_batches == 1
+    session.resume()
+    assert session.state == S.RUNNING
+    qtbot.waitUntil(lambda: session.history.n_batches >= 4, timeout=WAIT)
+    session.pause()
+    assert session.control.wait_until_blocked(WAIT / 1000)
+    n = session.history.n_batches
+    qtbot.wait(50)
+    assert session.history.n_batches == n
+    with qtbot.waitSignal(session.run_finished, timeout=WAIT) as blocker:
+        session.stop()
+    assert blocker.args[0].reason == "stopped"
+    assert session.history.n_batches == n  # stop while paused trains no further batch
+    assert session.state == S.FINISHED
+
+
+def test_learning_rate_changed_mid_run_is_used_by_the_next_batch(qtbot, session, splits):
+    session.start(splits, run_config(epochs=50, lr=1e-3), paused=True)
+    session.step()
+    qtbot.waitUntil(lambda: session.history.n_batches == 1, timeout=WAIT)
+    session.set_lr(0.0123)
+    session.step()
+    qtbot.waitUntil(lambda: session.history.n_batches == 2, timeout=WAIT)
+    lr = session.history.batch_arrays()["lr"]
+    assert lr[0] == pytest.approx(1e-3)
+    assert lr[1] == pytest.approx(0.0123)
+    assert session.history.lr_changes == [(2, pytest.approx(0.0123))]
+
+
+def test_an_exception_in_the_worker_becomes_one_failed_signal(qtbot, splits):
+    holder = QWidget()
+    qtbot.addWidget(holder)
+
+    def broken(data, run, *, control=None, model=None):
+        yield Started(epochs=1, batches_per_epoch=1, n_train=1, n_val=0, n_test=0, device="cpu")
+        raise ZeroDivisionError("boom in the engine")
+
+    s = TrainingSession(holder, train_fn=broken, model_factory=lambda d, r: None,
+                        control_factory=_Control)
+    failures: list[tuple[str, str, str]] = []
+    s.failed.connect(lambda *a: failures.append(a))
+    with qtbot.waitSignal(s.run_finished, timeout=WAIT) as blocker:
+        s.start(splits, run_config())
+    assert blocker.args[0] is None  # no Finished event: it failed
+    assert len(failures) == 1
+    title, message, details = failures[0]
+    assert "ZeroDivisionError" in message and "boom in the engine" in message
+    assert "Traceback" in details
+    assert s.threads_running() == 0
+    assert not s.is_active  # usable again
+    s.shutdown()
+
+
+def test_a_user_error_in_the_worker_shows_its_message_without_a_traceback(qtbot):
+    holder = QWidget()
+    qtbot.addWidget(holder)
+
+    def refuses(data, run, *, control=None, model=None):
+        raise DataError("no_training_windows", "There are no training windows: use a shorter lookback.")
+        yield  # pragma: no cover - makes this a generator
+
+    s = TrainingSession(holder, train_fn=refuses, model_factory=lambda d, r: None,
+                        control_factory=_Control)
+    failures = []
+    s.failed.connect(lambda *a: failures.append(a))
+    with qtbot.waitSignal(s.run_finished, timeout=WAIT):
+        s.start(object(), run_config())
+    assert failures == [("Training stopped",
+                         "There are no training windows: use a shorter lookback.", "")]
+    assert s.state == S.IDLE
+    s.shutdown()
+
+
+class _Control:
+    """Minimal stand-in for TrainingControl (the stand-in generators ignore it)."""
+
+    def __init__(self):
+        self.calls: list[str] = []
+
+    def pause(self):
+        self.calls.append("pause")
+
+    def resume(self):
+        self.calls.append("resume")
+
+    def step_once(self):
+        self.calls.append("step")
+
+    def stop(self):
+        self.calls.append("stop")
+
+    def set_lr(self, lr):
+        self.calls.append(f"lr={lr}")
+
+
+def test_a_diverged_event_pauses_and_is_signalled_once(qtbot):
+    holder = QWidget()
+    qtbot.addWidget(holder)
+    release = threading.Event()
+
+    def diverging(data, run, *, control=None, model=None):
+        yield Started(epochs=1, batches_per_epoch=2, n_train=2, n_val=0, n_test=0, device="cpu")
+        yield BatchDone(epoch=1, batch=1, step=1, loss=1.0, grad_norm=1.0, group_norms={}, lr=10.0)
+        yield Diverged(step=2, epoch=1, batch=2, what="loss",
+                       message="The loss became NaN at step 2: lower the learning rate.")
+        release.wait(10)
+        yield Finished(reason="diverged", epochs_run=1, steps=1, best_epoch=0,
+                       best_val_loss=math.nan, seconds=0.1)
+
+    s = TrainingSession(holder, train_fn=diverging, model_factory=lambda d, r: None,
+                        control_factory=_Control)
+    events = []
+    s.diverged.connect(events.append)
+    s.start(object(), run_config())
+    qtbot.waitUntil(lambda: len(events) == 1, timeout=WAIT)
+    assert events[0].message.startswith("The loss became NaN at step 2")
+    assert s.state == S.PAUSED
+    assert s.control.calls == ["pause"]
+    with qtbot.waitSignal(s.run_finished, timeout=WAIT) as blocker:
+        release.set()
+    assert blocker.args[0].reason == "diverged"
+    assert s.history.diverged is events[0]
+    s.shutdown()
+
+
+def test_real_nan_run_reports_divergence(qtbot, session, splits):
+    # plain RNN, recurrent matrix with spectral radius 3 and a huge learning rate
+    run = RunConfig(data=DataConfig(lookback=8),
+                    model=ModelConfig(cell="rnn", hidden=8, spectral_radius=3.0),
+                    train=TrainConfig(epochs=20, lr=10.0, optimizer="sgd", batch_size=16,
+                                      max_batches_per_epoch=5, threads=1))
+    events = []
+    session.diverged.connect(events.append)
+    session.start(splits, run)
+    fin = wait_finished(qtbot, session)
+    assert len(events) == 1
+    assert fin.reason == "diverged"
+    assert "learning rate" in events[0].message.lower()
+
+
+def test_redraw_timer_renders_visible_views_only(qtbot, session, splits):
+    class Probe(QWidget):
+        def __init__(self):
+            super().__init__()
+            self.versions: list[int] = []
+
+        def render(self, history):  # noqa: D102 - the view API
+            self.versions.append(history.version)
+
+    shown, hidden = Probe(), Probe()
+    qtbot.addWidget(shown)
+    qtbot.addWidget(hidden)
+    shown.show()
+    session.set_views([shown, hidden])
+    session.start(splits, run_config())
+    wait_finished(qtbot, session)
+    assert shown.versions and hidden.versions == []
+    assert shown.versions[-1] == session.history.version  # the last draw saw everything
+    # the timer redraws only when something changed: no version drawn twice in a row
+    assert all(a != b for a, b in zip(shown.versions, shown.versions[1:], strict=False))
+
+
+def test_closing_mid_training_stops_the_worker_without_qt_warnings(qtbot, splits):
+    holder = QWidget()
+    qtbot.addWidget(holder)
+    s = TrainingSession(holder)
+    s.start(splits, run_config(epochs=10_000))
+    qtbot.waitUntil(lambda: s.history.n_batches >= 2, timeout=WAIT)
+    assert s.threads_running() == 1
+    assert s.shutdown(10_000) is True
+    assert s.threads_running() == 0
+    assert not s.is_active and s.state == S.IDLE
+    # (the autouse guard fails the test on "QThread: Destroyed while thread is still running")
+
+
+class _StoppableControl(_Control):
+    def __init__(self):
+        super().__init__()
+        self.stopped = threading.Event()
+
+    def stop(self):
+        super().stop()
+        self.stopped.set()
+
+
+def endless(data, run, *, control=None, model=None):
+    """Stand-in engine: real events, a probe trace every 10 batches, until stopped."""
+    from rnnviz.core.events import ProbeReady
+    from rnnviz.core.trace import demo_trace
+
+    yield Started(epochs=1, batches_per_epoch=10**6, n_train=1, n_val=0, n_test=0, device="cpu")
+    step = 0
+    while not control.stopped.is_set():
+        step += 1
+        yield BatchDone(epoch=1, batch=step, step=step, loss=1.0 / step, grad_norm=1.0,
+                        group_norms={"input": 1.0}, lr=1e-3)
+        if step % 10 == 0:  # a fresh ~150 kB trace each time, as the engine sends
+            trace = demo_trace("lstm", layers=1, windows=4, steps=50, hidden=32, seed=step)
+            yield ProbeReady(step=step, epoch=1, trace=trace)
+        control.stopped.wait(0.001)
+    yield Finished(reason="stopped", epochs_run=0, steps=step, best_epoch=0,
+                   best_val_loss=math.nan, seconds=0.0)
+
+
+def test_ten_train_stop_cycles_leave_no_thread_and_no_growing_memory(qtbot):
+    holder = QWidget()
+    qtbot.addWidget(holder)
+    session = TrainingSession(holder, train_fn=endless, model_factory=lambda d, r: None,
+                              control_factory=_StoppableControl)
+    base_threads = threading.active_count()
+
+    def cycle():
+        session.start(object(), run_config())
+        qtbot.waitUntil(lambda: len(session.history.snapshots) >= 4, timeout=WAIT)
+        with qtbot.waitSignal(session.run_finished, timeout=WAIT):
+            session.stop()
+        assert session.threads_running() == 0
+
+    cycle()  # warm-up: first-run allocations
+    tracemalloc.start()
+    try:
+        cycle()  # the history of one run is alive both before and after
+        gc.collect()
+        before = tracemalloc.take_snapshot()
+        for _ in range(8):
+            cycle()
+        qtbot.waitUntil(lambda: not session.findChildren(QThread), timeout=WAIT)
+        gc.collect()
+        after = tracemalloc.take_snapshot()
+    finally:
+        tracemalloc.stop()
+    grown = sum(st.size_diff for st in after.compare_to(before, "filename"))
+    # each run keeps only its own history; the previous one is cleared at start
+    # one cycle holds >= 4 traces (> 600 kB): keeping even one old run would exceed this
+    assert grown < 500_000, f"memory grew by {grown} bytes over 8 cycles"
+    assert threading.active_count() <= base_threads
+    assert session.findChildren(QThread) == []  # every QThread was deleted
+    session.shutdown()
+
+
+def test_real_train_stop_cycles_leave_no_thread(qtbot, session, splits):
+    run = run_config(epochs=10_000)
+    base_threads = threading.active_count()
+    for _ in range(3):
+        session.start(splits, run)
+        qtbot.waitUntil(lambda: session.history.n_batches >= 1, timeout=WAIT)
+        with qtbot.waitSignal(session.run_finished, timeout=WAIT):
+            session.stop()
+        assert session.threads_running() == 0
+    qtbot.waitUntil(lambda: not session.findChildren(QThread), timeout=WAIT)
+    assert threading.active_count() <= base_threads
+
+
+def test_big_csv_is_read_on_a_worker_with_progress(qtbot, session, tmp_path):
+    path = tmp_path / "series.csv"
+    lines = ["time,value"] + [f"2020-01-01 {h:02d}:00:00,{h * 1.5}" for h in range(24)]
+    path.write_text("\n".join(lines) + "\n")
+    progress: list[float] = []
+    session.load_progressed.connect(progress.append)
+    with qtbot.waitSignal(session.table_loaded, timeout=WAIT) as blocker:
+        session.load_table(path, big_bytes=0)  # force the background path
+        assert session.is_loading
+    loaded_path, table = blocker.args
+    assert loaded_path == str(path)
+    assert list(table.frame["value"]) == [h * 1.5 for h in range(24)]
+    assert progress and progress[0] == 0.0
+    assert not session.is_loading and session.threads_running() == 0
+
+
+def test_a_bad_csv_reports_its_data_error(qtbot, session, tmp_path):
+    path = tmp_path / "empty.csv"
+    path.write_text("")
+    with qtbot.waitSignal(session.table_failed, timeout=WAIT) as blocker:
+        session.load_table(path)
+    assert isinstance(blocker.args[1], DataError)
+    assert blocker.args[1].message  # a plain message for the dialog
+
+
+def test_progress_reports_epoch_batch_loss_rate_and_eta(qtbot, session, splits):
+    session.start(splits, run_config(epochs=3))
+    wait_finished(qtbot, session)
+    p = session.progress()
+    last = session.history.batch_arrays()
+    assert p["epoch"] == 3 and p["epochs"] == 3
+    assert p["batch"] == 3 and p["batches"] == 3
+    assert p["step"] == 9 and p["total_steps"] == 9
+    assert p["loss"] == last["loss"][-1]
+    assert p["rate"] > 0

@@ -1,8 +1,8 @@
 """Saving what a view shows: pictures (PNG, SVG) and the drawn arrays (CSV).
 
 - PNG: :meth:`QWidget.grab` of the widget, i.e. exactly what is on screen (tables included).
-- SVG: pyqtgraph's ``SVGExporter`` of a graphics scene (the plots, as vectors; heatmaps are
-  embedded bitmaps), or, for a widget without plots, Qt's ``QSvgGenerator``.
+- SVG: the widget painted into Qt's ``QSvgGenerator`` (lines and text as vectors, heatmaps
+  as embedded bitmaps).
 - CSV: one header row, then one row per index; columns of different lengths are padded
   with empty cells; floats are written with ``repr`` so they read back exactly.
 
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QRect, QSize, Qt
+from PySide6.QtCore import QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QWidget
 
@@ -68,18 +68,19 @@ def _finish(tmp: Path, path: Path) -> Path:
     return path
 
 
-def save_image(widget: QWidget, path: str | Path, *, scene_item: Any = None) -> Path:
+def save_image(widget: QWidget, path: str | Path) -> Path:
     """Save a picture of a widget as PNG or SVG (chosen by the file suffix).
+
+    PNG is the widget as drawn on screen (``QWidget.grab``). SVG paints the widget into a
+    ``QSvgGenerator``: lines and text stay vectors, heatmaps are embedded bitmaps.
+    (pyqtgraph 0.14's own ``SVGExporter`` fails on closed paths, pyqtgraph issue #3495.)
 
     Parameters
     ----------
     widget : QWidget
-        What to picture (PNG: exactly as drawn on screen).
+        What to picture. A widget never shown is first given a size and laid out.
     path : str or Path
         Ending in ``.png`` or ``.svg``.
-    scene_item : pyqtgraph item, optional
-        For SVG: the pyqtgraph item (a ``GraphicsLayout`` or ``PlotItem``) to export as
-        vectors. Without it, the widget is painted into a ``QSvgGenerator``.
 
     Returns
     -------
@@ -96,26 +97,14 @@ def save_image(widget: QWidget, path: str | Path, *, scene_item: Any = None) -> 
     if not widget.isVisible() and not widget.testAttribute(Qt.WidgetAttribute.WA_Resized):
         # never shown nor resized: give it a sensible size so the picture is not a stamp
         widget.resize(widget.sizeHint().expandedTo(QSize(900, 560)))
+    pixmap = widget.grab()  # also lays out a hidden widget's children
     if path.suffix.lower() == ".png":
-        pixmap = widget.grab()
         if pixmap.isNull() or not pixmap.save(str(tmp), "PNG"):
             tmp.unlink(missing_ok=True)
             raise ExportError(
                 "export_write",
                 f"Cannot write the picture {str(path)!r}; choose a folder you can write to.",
             )
-        return _finish(tmp, path)
-    if scene_item is not None:
-        from pyqtgraph.exporters import SVGExporter
-
-        try:
-            SVGExporter(scene_item).export(fileName=str(tmp))
-        except OSError as exc:
-            tmp.unlink(missing_ok=True)
-            raise ExportError(
-                "export_write",
-                f"Cannot write {str(path)!r} ({exc.strerror}); choose a folder you can write to.",
-            ) from None
         return _finish(tmp, path)
     from PySide6.QtSvg import QSvgGenerator
 
@@ -124,23 +113,35 @@ def save_image(widget: QWidget, path: str | Path, *, scene_item: Any = None) -> 
     gen.setSize(widget.size())
     gen.setViewBox(QRect(0, 0, widget.width(), widget.height()))
     gen.setTitle(widget.windowTitle() or type(widget).__name__)
+    gen.setDescription("made by rnnviz")
     painter = QPainter()
     if not painter.begin(gen):
+        tmp.unlink(missing_ok=True)
         raise ExportError(
             "export_write",
             f"Cannot write the picture {str(path)!r}; choose a folder you can write to.",
         )
     try:
-        widget.render(painter)
+        QWidget.render(widget, painter, QPoint(0, 0))  # QWidget's, not a view's render(history)
     finally:
         painter.end()
     return _finish(tmp, path)
 
 
+def _time_unit(values: np.ndarray) -> str:
+    """The coarsest unit that writes every time stamp of a column exactly (one per column)."""
+    ns = values.astype("datetime64[ns]")
+    ns = ns[~np.isnat(ns)].astype(np.int64)
+    for unit, size in (("D", 86_400 * 10**9), ("m", 60 * 10**9), ("s", 10**9), ("ms", 10**6)):
+        if np.all(ns % size == 0):
+            return unit
+    return "ns"
+
+
 def _cell_strings(values: np.ndarray) -> list[str]:
     """Format one column's values as CSV cell strings."""
     if values.dtype.kind == "M":
-        out = np.datetime_as_string(values, unit="auto").tolist()
+        out = np.datetime_as_string(values, unit=_time_unit(values)).tolist()
         return ["" if s == "NaT" else s for s in out]
     if values.dtype.kind == "f":
         return [repr(float(v)) for v in values.tolist()]

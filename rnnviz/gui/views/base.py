@@ -193,10 +193,6 @@ class BaseView(QWidget):
         """
         return export.write_csv(path, self.data_columns())
 
-    def _svg_item(self) -> Any:
-        """The pyqtgraph item exported as SVG (None: paint the widget into an SVG)."""
-        return None
-
     def _image_widget(self) -> QWidget:
         """The widget pictured by :meth:`export_image` (the content or the message)."""
         return self._stack.currentWidget()
@@ -213,11 +209,12 @@ class BaseView(QWidget):
         -------
         Path
         """
-        widget = self._image_widget()
-        item = self._svg_item() if widget is self.content else None
-        if widget is not self.content and not self.isVisible():
-            widget.resize(900, 560)
-        return export.save_image(widget, path, scene_item=item)
+        if not self.isVisible():
+            if not self.testAttribute(Qt.WidgetAttribute.WA_Resized):
+                self.resize(1000, 650)
+            # a hidden widget's children get their sizes on show; a grab sends them now
+            self.grab()
+        return export.save_image(self._image_widget(), path)
 
 
 # ---------------------------------------------------------------------- shared controls
@@ -345,8 +342,9 @@ def decade_range(*arrays: np.ndarray) -> tuple[float, float] | None:
     v = v[np.isfinite(v) & (v > 0)]
     if v.size == 0:
         return None
-    lo = float(np.floor(np.log10(v.min())))
-    hi = float(np.ceil(np.log10(v.max())))
+    # a tolerance so that 1e-9 stored as float32 (9.99999e-10) does not add a decade
+    lo = float(np.floor(np.log10(v.min()) + 1e-5))
+    hi = float(np.ceil(np.log10(v.max()) - 1e-5))
     if hi - lo < 1:
         hi = lo + 1
     return lo, hi

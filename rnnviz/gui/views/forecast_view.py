@@ -357,9 +357,6 @@ class ForecastView(BaseView):
         if self._series is not None:
             self._redraw()
 
-    def _svg_item(self) -> pg.GraphicsLayout:
-        return self.graphics.ci
-
     # ------------------------------------------------------------------ slots
     def _on_target_combo_changed(self, _i: int) -> None:
         self._redraw()

@@ -280,6 +280,11 @@ class GatesView(BaseView):
             for u in range(a.shape[0]):
                 cols[f"{g}_u{u}"] = a[u]
         self._columns = cols
+        if self.input_plot is not None:
+            self.input_plot.setTitle(
+                f"input window {w + 1} (scaled) · layer {layer + 1} · "
+                f"{trace.cell_type.upper()} probe at epoch {trace.epoch}, step {trace.step}",
+                size=theme.TITLE_SIZE, color=theme.FOREGROUND)
         self._set_cursor(self.time_step)
 
     def _set_cursor(self, t: int) -> None:
@@ -294,6 +299,10 @@ class GatesView(BaseView):
             self.input_marker.setData(np.full(y.shape, float(t), np.float32), f32(y))
         self.step_label.setText(f"t = {t} / {trace.n_steps - 1}")
 
+    def _image_widget(self) -> QWidget:
+        """Pictures show the plots, not the play and timeline controls."""
+        return self.graphics if self.message is None else super()._image_widget()
+
     def _clear(self) -> None:
         self.timer.stop()
         self.play_button.setChecked(False)
@@ -306,9 +315,6 @@ class GatesView(BaseView):
             c.setData([], [])
         self.timeline.update_snapshots([])
         self.set_subtitle("")
-
-    def _svg_item(self) -> pg.GraphicsLayout:
-        return self.graphics.ci
 
     # ------------------------------------------------------------------ slots
     def _on_choice_changed(self, _i: int) -> None:

@@ -255,9 +255,6 @@ class GradientsView(BaseView):
         self._group_columns = {}
         self.set_subtitle("")
 
-    def _svg_item(self) -> pg.GraphicsLayout:
-        return self.graphics.ci
-
 
 if __name__ == "__main__":
     from rnnviz.gui.views.demo import run_alone

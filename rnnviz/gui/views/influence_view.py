@@ -197,9 +197,6 @@ class InfluenceView(BaseView):
         self.reach_item.setText("")
         self.set_subtitle("")
 
-    def _svg_item(self) -> pg.GraphicsLayout:
-        return self.graphics.ci
-
 
 if __name__ == "__main__":
     from rnnviz.gui.views.demo import run_alone

@@ -191,9 +191,6 @@ class LossView(BaseView):
         self._set_lr_changes([])
         self.set_subtitle("")
 
-    def _svg_item(self) -> pg.GraphicsLayout:
-        return self.graphics.ci
-
     # ------------------------------------------------------------------ slots
     def _on_smooth_spin_value_changed(self, _value: int) -> None:
         self.refresh()

@@ -277,6 +277,13 @@ class StatesView(BaseView):
         else:
             self.cell_image.clear()
         self._columns = cols
+        where = (f"layer {layer + 1} · window {w + 1} · {trace.cell_type.upper()} probe at "
+                 f"epoch {trace.epoch}, step {trace.step}")
+        self.cell_plot.setTitle(f"cell state c_t — the long-term memory · {where}",
+                                size=theme.TITLE_SIZE, color=theme.FOREGROUND)
+        self.hidden_plot.setTitle(f"hidden state h_t — the layer's output"
+                                  f"{'' if trace.cell is not None else ' · ' + where}",
+                                  size=theme.TITLE_SIZE, color=theme.FOREGROUND)
         self._update_lines()
 
     def _update_lines(self) -> None:
@@ -308,6 +315,10 @@ class StatesView(BaseView):
             else:
                 cc.setData([], [])
 
+    def _image_widget(self) -> QWidget:
+        """Pictures show the plots, not the timeline and the unit list."""
+        return self.graphics if self.message is None else super()._image_widget()
+
     def _clear(self) -> None:
         self._trace = None
         self._snap_key = None
@@ -317,9 +328,6 @@ class StatesView(BaseView):
         self._update_lines()
         self.timeline.update_snapshots([])
         self.set_subtitle("")
-
-    def _svg_item(self) -> pg.GraphicsLayout:
-        return self.graphics.ci
 
     # ------------------------------------------------------------------ slots
     def _on_choice_changed(self, _i: int) -> None:

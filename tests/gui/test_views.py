@@ -1,0 +1,551 @@
+"""The views draw exactly the arrays of the events they are given, and only when needed.
+
+Each test builds a RunHistory from hand-made events (small, known arrays), renders a view,
+and compares what the plot items hold with those arrays (expected values come from the
+events or from numpy, never from the view).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pyqtgraph as pg
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+
+from rnnviz.core.events import BatchDone, EpochDone, ForecastReady, ProbeReady, Started
+from rnnviz.core.history import RunHistory
+from rnnviz.core.trace import GATE_NAMES, demo_trace
+from rnnviz.gui.views import VIEWS
+from rnnviz.gui.views.demo import DemoSeries, build_demo_view, demo_history, run_alone
+from rnnviz.gui.views.forecast_view import ForecastView
+from rnnviz.gui.views.gates_view import NO_GATES, GatesView
+from rnnviz.gui.views.gradients_view import GradientsView
+from rnnviz.gui.views.influence_view import InfluenceView
+from rnnviz.gui.views.loss_view import LossView
+from rnnviz.gui.views.states_view import StatesView
+
+VIEW_NAMES = ["loss", "forecast", "gates", "states", "gradients", "influence"]
+
+
+# ---------------------------------------------------------------------- helpers
+def history_of(events) -> RunHistory:
+    h = RunHistory()
+    for e in events:
+        h.add(e)
+    return h
+
+
+def batch(step: int, loss: float, lr: float = 1e-3, epoch: int = 1,
+          groups: dict[str, float] | None = None) -> BatchDone:
+    return BatchDone(epoch=epoch, batch=step, step=step, loss=loss, grad_norm=loss * 2,
+                     group_norms=groups or {"input": 0.1 * step, "recurrent": 0.2 * step,
+                                            "bias": 0.01 * step, "head": 0.5 * step},
+                     lr=lr)
+
+
+def epoch_done(epoch: int, step: int, train: float, val: float) -> EpochDone:
+    return EpochDone(epoch=epoch, step=step, train_loss=train, val_loss=val, lr=1e-3,
+                     grad_norm=1.0, seconds=0.1)
+
+
+def started(baselines: dict[str, float] | None = None) -> Started:
+    return Started(epochs=2, batches_per_epoch=3, n_train=10, n_val=5, n_test=5, device="cpu",
+                   baseline_losses=baselines or {})
+
+
+def probe(cell: str = "lstm", *, step: int = 0, seed: int = 0, **kw) -> ProbeReady:
+    shape = dict(layers=2, windows=2, steps=6, hidden=3) | kw
+    trace = dataclasses.replace(demo_trace(cell, seed=seed, **shape), step=step, epoch=step)
+    return ProbeReady(step=step, epoch=step, trace=trace)
+
+
+def original(item: pg.PlotDataItem) -> tuple[np.ndarray, np.ndarray]:
+    """The data given to setData (before any downsampling / clipping for display)."""
+    ds = item.getOriginalDataset()
+    return np.asarray(ds[0]), np.asarray(ds[1])
+
+
+def read_csv(path) -> pd.DataFrame:
+    return pd.read_csv(path)
+
+
+def make_view(qtbot, cls):
+    view = cls()
+    qtbot.addWidget(view)
+    return view
+
+
+# ---------------------------------------------------------------------- registry and API
+def test_registry_lists_the_views_in_order_without_importing_them():
+    code = ("import sys\nfrom rnnviz.gui.views import VIEWS\n"
+            "print(','.join(VIEWS), 'pyqtgraph' in sys.modules, 'torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == [",".join(VIEW_NAMES), "False", "False"]
+
+
+@pytest.mark.parametrize("name", VIEW_NAMES)
+def test_each_view_has_the_api_and_its_help_opens_from_the_view(qtbot, name):
+    cls = VIEWS[name]
+    assert cls.__name__.endswith("View")
+    assert cls.title and len(cls.help_text) > 200
+    view = make_view(qtbot, cls)
+    for method in ("render", "clear", "export_image", "export_data"):
+        assert callable(getattr(view, method))
+    assert view.message == view.empty_message  # nothing drawn yet
+    view.show()
+    qtbot.mouseClick(view.help_button, Qt.MouseButton.LeftButton)
+    box = view.findChild(QMessageBox)
+    assert box is not None
+    qtbot.waitUntil(box.isVisible)
+    assert box.text() == cls.help_text
+    assert cls.title in box.windowTitle()
+    box.close()
+
+
+@pytest.mark.parametrize("name", VIEW_NAMES)
+def test_render_does_no_work_when_the_history_did_not_change(qtbot, name):
+    view = make_view(qtbot, VIEWS[name])
+    if name == "forecast":
+        view.set_series(small_series())
+    history = demo_history("lstm", epochs=2, batches_per_epoch=3, steps=8, hidden=4)
+    calls = []
+    draw = view._draw
+    view._draw = lambda h: (calls.append(h.version), draw(h))
+    view.render(history)
+    view.render(history)
+    assert calls == [history.version]
+    history.add(batch(999, 0.5))
+    view.render(history)
+    view.render(history)
+    assert calls == [history.version - 1, history.version]
+    # a new history object with the same version number is drawn (a new run)
+    other = demo_history("gru", epochs=2, batches_per_epoch=3, steps=8, hidden=4)
+    assert other.version == history.version - 1
+    view.render(other)
+    assert len(calls) == 3
+
+
+@pytest.mark.parametrize("name", VIEW_NAMES)
+def test_clear_forgets_what_was_drawn(qtbot, name):
+    view = make_view(qtbot, VIEWS[name])
+    view.render(demo_history("lstm", epochs=2, batches_per_epoch=3, steps=8, hidden=4))
+    assert view.data_columns()
+    view.clear()
+    assert view.data_columns() == {}
+    assert view.message == view.empty_message
+
+
+@pytest.mark.parametrize("name", VIEW_NAMES)
+def test_each_view_runs_alone_on_demo_data(qtbot, name, tmp_path):
+    cls = VIEWS[name]
+    module = importlib.import_module(cls.__module__)
+    assert 'if __name__ == "__main__":' in open(module.__file__).read()
+    view = build_demo_view(cls)
+    qtbot.addWidget(view)
+    assert view.message is None  # the content shows, not the "nothing yet" message
+    assert "demo" in view.subtitle
+    assert all(np.asarray(v).size for v in view.data_columns().values() if v is not None)
+    shot = tmp_path / "alone.png"
+    assert run_alone(cls, ["--screenshot", str(shot), "--cell", "gru"]) == 0
+    assert shot.stat().st_size > 5000
+
+
+# ---------------------------------------------------------------------- LossView
+def loss_events():
+    losses = [0.9, 0.7, 0.8, 0.5, 0.4, 0.45]
+    events = [started({"last_value": 0.5, "seasonal_naive": 0.25})]
+    for i, loss in enumerate(losses, start=1):
+        events.append(batch(i, loss, lr=1e-3 if i < 4 else 5e-4, epoch=1 + (i > 3)))
+        if i == 3:
+            events.append(epoch_done(1, 3, train=0.8, val=0.85))
+    events.append(epoch_done(2, 6, train=0.45, val=0.6))
+    return losses, events
+
+
+def test_loss_view_draws_the_batch_epoch_and_baseline_values(qtbot, tmp_path):
+    losses, events = loss_events()
+    view = make_view(qtbot, LossView)
+    view.smooth_spin.setValue(2)
+    view.render(history_of(events))
+
+    x, y = original(view.batch_curve)
+    np.testing.assert_array_equal(x, [1, 2, 3, 4, 5, 6])
+    np.testing.assert_array_equal(y, np.float32(losses))
+    # trailing mean over 2 batches, by hand
+    expected = [0.9, 0.8, 0.75, 0.65, 0.45, 0.425]
+    np.testing.assert_allclose(original(view.smooth_curve)[1], expected, rtol=1e-6)
+    assert view.legend.getLabel(view.smooth_curve).text == "train, smoothed (2 batches)"
+    np.testing.assert_array_equal(original(view.epoch_val_curve)[0], [3, 6])
+    np.testing.assert_array_equal(original(view.epoch_val_curve)[1], np.float32([0.85, 0.6]))
+    np.testing.assert_array_equal(original(view.epoch_train_curve)[1], np.float32([0.8, 0.45]))
+
+    assert set(view._baseline_lines) == {"last_value", "seasonal_naive"}
+    assert view._baseline_lines["last_value"].value() == pytest.approx(0.5)
+    assert "last value" in view._baseline_lines["last_value"].label.format
+    assert [line.value() for line in view._lr_lines] == [4.0]
+    assert "0.0005" in view._lr_lines[0].label.format
+
+    view.log_check.setChecked(True)
+    assert view.plot.ctrl.logYCheck.isChecked()
+    assert view._baseline_lines["seasonal_naive"].value() == pytest.approx(math.log10(0.25))
+
+    df = read_csv(view.export_data(tmp_path / "loss.csv"))
+    np.testing.assert_array_equal(df["step"], [1, 2, 3, 4, 5, 6])
+    np.testing.assert_array_equal(df["batch_loss"].to_numpy(np.float32), np.float32(losses))
+    np.testing.assert_allclose(df["batch_loss_smoothed_2"], expected, rtol=1e-6)
+    np.testing.assert_array_equal(df["epoch_val_loss"].dropna().to_numpy(np.float32),
+                                  np.float32([0.85, 0.6]))
+    np.testing.assert_array_equal(df["epoch_step"].dropna(), [3, 6])
+    assert list(df["baseline"].dropna()) == ["last_value", "seasonal_naive"]
+    assert list(df["lr_change_step"].dropna()) == [4]
+
+
+def test_loss_view_smoothing_window_change_redraws(qtbot):
+    losses, events = loss_events()
+    view = make_view(qtbot, LossView)
+    view.render(history_of(events))
+    view.smooth_spin.setValue(3)
+    np.testing.assert_allclose(original(view.smooth_curve)[1][2], np.mean(losses[:3]), rtol=1e-6)
+    assert "3 batches" in view.legend.getLabel(view.smooth_curve).text
+
+
+# ---------------------------------------------------------------------- ForecastView
+def small_series(with_times: bool = True) -> DemoSeries:
+    n = 20
+    raw = np.stack([np.arange(n) * 1.5 + 10, np.arange(n) * -1.0], 1)  # (N, 2)
+    times = (np.datetime64("2024-01-01T00:00", "ns") + np.arange(n) * np.timedelta64(1, "h")
+             if with_times else None)
+    return DemoSeries(times=times, raw=raw, target_names=("load", "temp"),
+                      feature_names=("load", "temp"), train_end=12, val_end=16)
+
+
+def small_forecast() -> ForecastReady:
+    idx = np.arange(12, 20, dtype=np.int64)
+    actual = np.stack([idx * 1.5 + 10, -idx * 1.0], 1)
+    metrics = {
+        "validation": {"one_step": {"mae": 0.11, "rmse": 0.12, "mase": 0.13, "smape": 1.4},
+                       "recursive": {"mae": 0.21, "rmse": 0.22, "mase": 0.23, "smape": 2.4},
+                       "last_value": {"mae": 1.5, "rmse": 1.6, "mase": 1.0, "smape": 5.5}},
+        "test": {"one_step": {"mae": 0.31, "rmse": 0.32, "mase": 0.33, "smape": 3.4},
+                 "recursive": {"mae": 0.41, "rmse": 0.42, "mase": 0.43, "smape": 4.4},
+                 "last_value": {"mae": 1.25, "rmse": 1.75, "mase": 1.0, "smape": 6.5},
+                 "seasonal_naive": {"mae": 2.5, "rmse": 2.75, "mase": 2.0, "smape": 9.5}},
+    }
+    return ForecastReady(epoch=3, index=idx, actual=actual, one_step=actual + 0.25,
+                         recursive=actual - 0.5, future=np.array([[40.0, -20.0],
+                                                                  [41.0, -21.0]]),
+                         metrics=metrics, note="no exogenous inputs")
+
+
+def table_rows(view: ForecastView) -> list[list[str]]:
+    t = view.table
+    return [[t.item(r, c).text() for c in range(t.columnCount())] for r in range(t.rowCount())]
+
+
+def test_forecast_view_draws_series_forecasts_and_metrics(qtbot, tmp_path):
+    view = make_view(qtbot, ForecastView)
+    series = small_series()
+    view.set_series(series)
+    assert isinstance(view.plot.getAxis("bottom"), pg.DateAxisItem)
+    assert view.subtitle.startswith("no forecast yet")
+    fc = small_forecast()
+    view.render(history_of([fc]))
+
+    hours = (np.datetime64("2024-01-01T00:00", "s").astype(np.int64)
+             + 3600 * np.arange(22)).astype(np.float64)
+    x, y = original(view.actual_curve)
+    np.testing.assert_array_equal(x, hours[:20])
+    np.testing.assert_array_equal(y, np.float32(series.raw[:, 0]))
+    x, y = original(view.one_step_curve)
+    np.testing.assert_array_equal(x, hours[12:20])
+    np.testing.assert_array_equal(y, np.float32(fc.one_step[:, 0]))
+    np.testing.assert_array_equal(original(view.recursive_curve)[1],
+                                  np.float32(fc.recursive[:, 0]))
+    # the future line starts at the last recursive point, then one hour per step
+    x, y = original(view.future_curve)
+    np.testing.assert_array_equal(x, hours[19:22])
+    np.testing.assert_array_equal(y, np.float32([fc.recursive[-1, 0], 40.0, 41.0]))
+    # shading: validation covers rows 12..15, half a step either side
+    lo, hi = view.regions["validation"].getRegion()
+    assert (lo, hi) == pytest.approx((hours[12] - 1800, hours[15] + 1800))
+
+    assert view.split == "test"
+    assert table_rows(view) == [
+        ["model (one-step)", "0.31", "0.32", "0.33", "3.4"],
+        ["model (recursive)", "0.41", "0.42", "0.43", "4.4"],
+        ["last value", "1.25", "1.75", "1", "6.5"],
+        ["seasonal naive", "2.5", "2.75", "2", "9.5"],
+    ]
+    assert view.table.item(0, 1).data(Qt.ItemDataRole.UserRole) == 0.31
+    view.split_combo.setCurrentText("validation")
+    assert [r[0] for r in table_rows(view)] == ["model (one-step)", "model (recursive)",
+                                                "last value"]
+    assert table_rows(view)[2][1:] == ["1.5", "1.6", "1", "5.5"]
+
+    view.target_combo.setCurrentIndex(1)  # the second target
+    np.testing.assert_array_equal(original(view.actual_curve)[1], np.float32(series.raw[:, 1]))
+    np.testing.assert_array_equal(original(view.one_step_curve)[1],
+                                  np.float32(fc.one_step[:, 1]))
+
+    df = read_csv(view.export_data(tmp_path / "forecast.csv"))
+    np.testing.assert_array_equal(df["row"], np.arange(22))
+    assert df["time"].iloc[0] == "2024-01-01T00:00"
+    np.testing.assert_array_equal(df["actual"][:20], series.raw[:, 1])
+    np.testing.assert_array_equal(df["one_step"][12:20], fc.one_step[:, 1])
+    assert df["one_step"][:12].isna().all()
+    np.testing.assert_array_equal(df["future"][20:], [-20.0, -21.0])
+    m = read_csv(view.export_metrics(tmp_path / "metrics.csv"))
+    assert list(m["forecast"]) == ["one_step", "recursive", "last_value"]
+    np.testing.assert_array_equal(m["rmse"], [0.12, 0.22, 1.6])
+
+
+def test_forecast_view_without_times_uses_rows_and_without_series_uses_the_event(qtbot):
+    view = make_view(qtbot, ForecastView)
+    view.set_series(small_series(with_times=False))
+    assert not isinstance(view.plot.getAxis("bottom"), pg.DateAxisItem)
+    fc = small_forecast()
+    view.render(history_of([fc]))
+    np.testing.assert_array_equal(original(view.one_step_curve)[0], np.arange(12, 20))
+    np.testing.assert_array_equal(original(view.future_curve)[0], [19, 20, 21])
+
+    bare = make_view(qtbot, ForecastView)
+    assert bare.message == bare.empty_message
+    bare.render(history_of([fc]))
+    assert bare.message is None
+    x, y = original(bare.actual_curve)
+    np.testing.assert_array_equal(x, np.arange(12, 20))
+    np.testing.assert_array_equal(y, np.float32(fc.actual[:, 0]))
+    assert not any(r.isVisible() for r in bare.regions.values())
+
+
+# ---------------------------------------------------------------------- GatesView
+def test_gates_view_images_are_the_trace_gates_transposed(qtbot, tmp_path):
+    p = probe("lstm", step=5)
+    tr = p.trace
+    view = make_view(qtbot, GatesView)
+    view.render(history_of([p]))
+    assert set(view.images) == set(GATE_NAMES["lstm"])
+    for g, img in view.images.items():
+        np.testing.assert_array_equal(img.image, tr.gates[g][0, 0].T)
+        assert img.image.flags["C_CONTIGUOUS"] and img.image.dtype == np.float32
+        assert tuple(img.levels) == ((0.0, 1.0) if g != "cell" else (-1.0, 1.0))
+    view.layer_combo.setCurrentIndex(1)
+    view.window_combo.setCurrentIndex(1)
+    np.testing.assert_array_equal(view.images["forget"].image, tr.gates["forget"][1, 1].T)
+    np.testing.assert_array_equal(original(view.input_curves[0])[1], tr.inputs[1, :, 0])
+
+    df = read_csv(view.export_data(tmp_path / "gates.csv"))
+    np.testing.assert_array_equal(df["time_step"], np.arange(6))
+    np.testing.assert_array_equal(df["forget_u2"].to_numpy(np.float32),
+                                  tr.gates["forget"][1, 1, :, 2])
+    np.testing.assert_array_equal(df["input_input_1"].to_numpy(np.float32),
+                                  tr.inputs[1, :, 0])
+
+
+def test_gates_view_says_a_plain_rnn_has_no_gates(qtbot):
+    view = make_view(qtbot, GatesView)
+    view.render(history_of([probe("rnn")]))
+    assert view.message == NO_GATES
+    view.render(history_of([probe("gru")]))
+    assert view.message is None
+    assert list(view.images) == list(GATE_NAMES["gru"])
+
+
+def test_gates_view_timeline_follows_the_latest_only_at_the_right_end(qtbot):
+    history = history_of([probe("lstm", step=s, seed=s) for s in (0, 10, 20)])
+    view = make_view(qtbot, GatesView)
+    view.render(history)
+    assert view.trace is history.snapshots[-1].trace
+    view.timeline.slider.setValue(0)  # go back to the first probe
+    assert view.trace is history.snapshots[0].trace
+    np.testing.assert_array_equal(view.images["input"].image,
+                                  history.snapshots[0].trace.gates["input"][0, 0].T)
+    history.add(probe("lstm", step=30, seed=30))
+    view.render(history)
+    assert view.trace is history.snapshots[0].trace  # stays where the user put it
+    view.timeline.slider.setValue(view.timeline.slider.maximum())
+    history.add(probe("lstm", step=40, seed=40))
+    view.render(history)
+    assert view.trace is history.snapshots[-1].trace  # at the end: follows
+    assert "5/5" in view.timeline.label.text() and "step 40" in view.timeline.label.text()
+
+
+def test_gates_view_plays_and_scrubs_the_cursor(qtbot):
+    tr = probe("gru").trace
+    view = make_view(qtbot, GatesView)
+    view.render(history_of([ProbeReady(step=0, epoch=0, trace=tr)]))
+    view.step_slider.setValue(3)
+    assert all(line.value() == 3 for line in view._cursors)
+    xs, ys = view.input_marker.getData()
+    np.testing.assert_array_equal(xs, [3.0])
+    np.testing.assert_array_equal(ys, tr.inputs[0, 3, :])
+    view.show()
+    qtbot.mouseClick(view.play_button, Qt.MouseButton.LeftButton)
+    assert view.timer.isActive()
+    qtbot.waitUntil(lambda: view.time_step == 5, timeout=3000)
+    qtbot.waitUntil(lambda: view.time_step == 0, timeout=3000)  # wraps around
+    qtbot.mouseClick(view.play_button, Qt.MouseButton.LeftButton)
+    assert not view.timer.isActive()
+    view.play_button.setChecked(True)
+    view.hide()
+    assert not view.timer.isActive()
+
+
+# ---------------------------------------------------------------------- StatesView
+def test_states_view_heatmaps_levels_and_picked_units(qtbot, tmp_path):
+    p = probe("lstm", step=1)
+    tr = p.trace
+    view = make_view(qtbot, StatesView)
+    view.render(history_of([p]))
+    np.testing.assert_array_equal(view.hidden_image.image, tr.hidden[0, 0].T)
+    np.testing.assert_array_equal(view.cell_image.image, tr.cell[0, 0].T)
+    assert view.levels["hidden"] == (-1.0, 1.0)
+    m = float(np.percentile(np.abs(tr.cell), 99))  # over the whole probe
+    assert view.levels["cell"] == pytest.approx((-m, m))
+    assert tuple(view.cell_image.levels) == pytest.approx((-m, m))
+    assert view.picked_units() == [0, 1, 2]
+    view.layer_combo.setCurrentIndex(1)
+    view.set_picked_units([2])
+    assert set(view._unit_curves) == {2}
+    hc, cc = view._unit_curves[2]
+    np.testing.assert_array_equal(original(hc)[1], tr.hidden[1, 0, :, 2])
+    np.testing.assert_array_equal(original(cc)[1], tr.cell[1, 0, :, 2])
+    # switching layer keeps the levels of the probe (fixed per probe)
+    assert view.levels["cell"] == pytest.approx((-m, m))
+    df = read_csv(view.export_data(tmp_path / "states.csv"))
+    np.testing.assert_array_equal(df["h_u1"].to_numpy(np.float32), tr.hidden[1, 0, :, 1])
+    np.testing.assert_array_equal(df["c_u0"].to_numpy(np.float32), tr.cell[1, 0, :, 0])
+
+
+def test_states_view_gru_has_no_cell_and_relu_h_gets_data_levels(qtbot):
+    view = make_view(qtbot, StatesView)
+    view.render(history_of([probe("gru")]))
+    assert not view.cell_plot.isVisible() or not view.isVisible()
+    assert "cell" not in view.levels and view.cell_image.image is None
+    tr = probe("rnn").trace
+    big = dataclasses.replace(tr, hidden=(tr.hidden * 3 + 1.5).astype(np.float32))  # ReLU-like
+    view.render(history_of([ProbeReady(step=0, epoch=0, trace=big)]))
+    m = float(np.percentile(np.abs(big.hidden), 99))
+    assert view.levels["hidden"] == pytest.approx((-m, m))
+
+
+# ---------------------------------------------------------------------- GradientsView
+def gradient_trace(values: np.ndarray, step: int = 0):
+    tr = demo_trace("rnn", layers=values.shape[0], windows=values.shape[1],
+                    steps=values.shape[2], hidden=2)
+    return dataclasses.replace(tr, grad_hidden=values.astype(np.float32), step=step)
+
+
+def test_gradients_view_draws_median_and_band_per_layer_with_decade_range(qtbot, tmp_path):
+    g = np.array([[[1e-3, 1e-2, 2e-2, 5e-2],
+                   [2e-3, 3e-2, 1e-2, 4e-2],
+                   [4e-3, 2e-2, 3e-2, 3e-2]]])  # (L=1, W=3, T=4)
+    events = [batch(1, 0.5), batch(2, 0.4),
+              ProbeReady(step=2, epoch=1, trace=gradient_trace(g, step=2))]
+    view = make_view(qtbot, GradientsView)
+    view.render(history_of(events))
+    np.testing.assert_allclose(original(view.median_curves[0])[1],
+                               [2e-3, 2e-2, 2e-2, 4e-2], rtol=1e-6)
+    np.testing.assert_allclose(original(view.min_curves[0])[1], [1e-3, 1e-2, 1e-2, 3e-2],
+                               rtol=1e-6)
+    np.testing.assert_allclose(original(view.max_curves[0])[1], [4e-3, 3e-2, 3e-2, 5e-2],
+                               rtol=1e-6)
+    lo, hi = view.step_plot.viewRange()[1]  # log10 units
+    assert (lo, hi) == pytest.approx((-3.02, -0.98))
+    # ratio: median over windows of g[:, 0] / g[:, -1] = median(0.02, 0.05, 0.1333)
+    assert "0.05" in view.ratio_text
+    np.testing.assert_allclose(original(view.group_curves["recurrent"])[1], [0.2, 0.4],
+                               rtol=1e-6)
+    np.testing.assert_array_equal(original(view.group_curves["head"])[0], [1, 2])
+
+    # a later probe with much smaller gradients: the range follows the latest probe only
+    events.append(ProbeReady(step=3, epoch=1, trace=gradient_trace(g * 1e-6, step=3)))
+    h = history_of(events)
+    view.render(h)
+    lo, hi = view.step_plot.viewRange()[1]
+    assert (lo, hi) == pytest.approx((-9.02, -6.98))
+    np.testing.assert_allclose(original(view.earlier_curves[-1][0])[1],
+                               [2e-3, 2e-2, 2e-2, 4e-2], rtol=1e-6)
+    df = read_csv(view.export_data(tmp_path / "grad.csv"))
+    np.testing.assert_allclose(df["layer1_median"].dropna(), [2e-9, 2e-8, 2e-8, 4e-8],
+                               rtol=1e-6)
+    np.testing.assert_allclose(df["grad_input"].dropna(), [0.1, 0.2], rtol=1e-6)
+    np.testing.assert_allclose(df["earlier_step2_layer1_median"].dropna(),
+                               [2e-3, 2e-2, 2e-2, 4e-2], rtol=1e-6)
+
+
+def test_gradients_view_names_a_vanishing_gradient(qtbot):
+    g = np.array([[[1e-9, 1e-5, 1e-1]]])  # ratio 1e-8
+    view = make_view(qtbot, GradientsView)
+    view.render(history_of([ProbeReady(step=0, epoch=0, trace=gradient_trace(g))]))
+    assert "1e-08" in view.ratio_text and "vanishes" in view.ratio_text
+
+
+# ---------------------------------------------------------------------- InfluenceView
+def test_influence_view_draws_each_window_the_median_and_the_reach(qtbot, tmp_path):
+    infl = np.array([[0.001, 0.01, 0.2, 0.4, 1.0],
+                     [0.003, 0.05, 0.1, 0.6, 3.0]])  # (W=2, T=5)
+    tr = dataclasses.replace(demo_trace("lstm", windows=2, steps=5, hidden=2),
+                             influence=infl.astype(np.float32))
+    view = make_view(qtbot, InfluenceView)
+    view.render(history_of([ProbeReady(step=0, epoch=0, trace=tr)]))
+    np.testing.assert_array_equal(original(view.window_curves[1])[1], np.float32(infl[1]))
+    median = np.float32([0.002, 0.03, 0.15, 0.5, 2.0])
+    np.testing.assert_allclose(original(view.median_curve)[1], median, rtol=1e-6)
+    # 1% of the peak (2.0) is 0.02: first reached at step 1 (0.03) -> 4 of 5 steps
+    assert view.reach_steps == 4
+    assert view.reach_line.value() == 1.0
+    assert "<b>4</b> of 5 steps" in view.reach_text
+    lo, hi = view.plot.viewRange()[1]
+    assert (lo, hi) == pytest.approx((-3.02, 1.02))
+    df = read_csv(view.export_data(tmp_path / "influence.csv"))
+    np.testing.assert_allclose(df["median"], median, rtol=1e-6)
+    np.testing.assert_allclose(df["window1_row0"], infl[0], rtol=1e-6)
+
+
+# ---------------------------------------------------------------------- exports per view
+@pytest.mark.parametrize("name", VIEW_NAMES)
+def test_each_view_exports_png_svg_and_csv(qtbot, tmp_path, name):
+    import xml.etree.ElementTree as ET
+
+    from PySide6.QtGui import QImage
+
+    view = build_demo_view(VIEWS[name])
+    qtbot.addWidget(view)
+    png = view.export_image(tmp_path / f"{name}.png")
+    img = QImage(str(png))
+    assert not img.isNull() and img.width() > 300 and img.height() > 200
+    # not a blank picture: many distinct colours
+    sample = {img.pixel(x, y) for x in range(0, img.width(), 7) for y in range(0, img.height(), 7)}
+    assert len(sample) > 20
+    svg = view.export_image(tmp_path / f"{name}.svg")
+    root = ET.parse(svg).getroot()
+    assert root.tag.endswith("svg")
+    assert len(list(root.iter())) > 20
+    cols = view.data_columns()
+    df = read_csv(view.export_data(tmp_path / f"{name}.csv"))
+    assert list(df.columns) == list(cols)
+    for key, values in cols.items():
+        values = np.asarray(values)
+        got = df[key].iloc[: values.size]
+        if values.dtype.kind == "f":
+            np.testing.assert_array_equal(got.to_numpy(np.float64), values.astype(np.float64))
+        elif values.dtype.kind in "iu":
+            np.testing.assert_array_equal(got.to_numpy(np.int64), values)
+
+
+def test_qt_warning_guard_catches_warnings(qt_message_guard):
+    from PySide6.QtCore import qWarning
+
+    qWarning("rnnviz test warning")
+    assert any("rnnviz test warning" in m for m in qt_message_guard.unexpected)
+    qt_message_guard.unexpected.clear()  # this one was on purpose

@@ -152,6 +152,9 @@ def style_plot(plot: pg.PlotItem, *, title: str | None = None, x: str | None = N
         axis.setTextPen(pg.mkPen(FOREGROUND))
         axis.setTickFont(tick_font())
         axis.enableAutoSIPrefix(False)  # "loss (x0.001)" confuses more than it helps
+        # two tick levels, not three: the third level's grid lines made every repaint of a
+        # 1100x700 plot 3-4x slower (about 40 ms instead of 12 ms on 2 cores)
+        axis.setStyle(maxTickLevel=1)
     if title:
         plot.setTitle(title, size=TITLE_SIZE, color=FOREGROUND)
     if x:

@@ -152,7 +152,7 @@ def test_each_view_runs_alone_on_demo_data(qtbot, name, tmp_path):
     view = build_demo_view(cls)
     qtbot.addWidget(view)
     assert view.message is None  # the content shows, not the "nothing yet" message
-    assert "demo" in view.subtitle
+    assert "demo" in view.note
     assert all(np.asarray(v).size for v in view.data_columns().values() if v is not None)
     shot = tmp_path / "alone.png"
     assert run_alone(cls, ["--screenshot", str(shot), "--cell", "gru"]) == 0
@@ -549,3 +549,21 @@ def test_qt_warning_guard_catches_warnings(qt_message_guard):
     qWarning("rnnviz test warning")
     assert any("rnnviz test warning" in m for m in qt_message_guard.unexpected)
     qt_message_guard.unexpected.clear()  # this one was on purpose
+
+
+@pytest.mark.parametrize("name", VIEW_NAMES)
+def test_drawing_event_by_event_ends_like_drawing_all_at_once(qtbot, name):
+    """A live run (render after every event) leaves the same arrays as one render at the end."""
+    from rnnviz.gui.views.demo import demo_events
+
+    events = demo_events("gru", epochs=3, batches_per_epoch=4, steps=7, hidden=3, windows=2)
+    live, once = make_view(qtbot, VIEWS[name]), make_view(qtbot, VIEWS[name])
+    history = RunHistory()
+    for ev in events:
+        history.add(ev)
+        live.render(history)
+    once.render(history_of(events))
+    a, b = live.data_columns(), once.data_columns()
+    assert list(a) == list(b) and a
+    for key in a:
+        np.testing.assert_array_equal(np.asarray(a[key]), np.asarray(b[key]), err_msg=key)

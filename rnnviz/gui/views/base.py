@@ -68,7 +68,10 @@ class BaseView(QWidget):
         self._title_label = QLabel(f"<b>{self.title}</b>")
         self._subtitle_label = QLabel("")
         self._subtitle_label.setStyleSheet(f"color: {theme.COLORS['message']};")
+        self._note_label = QLabel("")
+        self._note_label.setStyleSheet("color: #b35900; font-weight: bold;")
         self.header_layout.addWidget(self._title_label)
+        self.header_layout.addWidget(self._note_label)
         self.header_layout.addWidget(self._subtitle_label)
         self.header_layout.addStretch(1)
         self._controls_at = self.header_layout.count()
@@ -101,8 +104,18 @@ class BaseView(QWidget):
         return widget
 
     def set_subtitle(self, text: str) -> None:
-        """Show a short grey note next to the title (e.g. "demo data", "epoch 4")."""
+        """Show what is drawn, in grey next to the title (e.g. "epoch 4 · 120 batches");
+        views update it as they redraw."""
         self._subtitle_label.setText(text)
+
+    def set_note(self, text: str) -> None:
+        """Show a lasting note next to the title, e.g. "demo data" (kept across redraws)."""
+        self._note_label.setText(text)
+
+    @property
+    def note(self) -> str:
+        """The lasting note next to the title."""
+        return self._note_label.text()
 
     @property
     def subtitle(self) -> str:
@@ -271,6 +284,7 @@ class SnapshotSlider(QWidget):
         lay.addWidget(self.slider, 1)
         lay.addWidget(self.label)
         self._steps: list[int] = []
+        self._snapshots: list[Any] = []
         self.slider.valueChanged.connect(self._on_slider_value_changed)
 
     @property
@@ -317,7 +331,7 @@ class SnapshotSlider(QWidget):
         )
 
     def _on_slider_value_changed(self, value: int) -> None:
-        snaps = getattr(self, "_snapshots", [])
+        snaps = self._snapshots
         if 0 <= value < len(snaps):
             self._set_label(snaps[value], value, len(snaps))
             self.snapshot_changed.emit(value)

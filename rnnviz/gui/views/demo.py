@@ -292,7 +292,7 @@ def build_demo_view(view_cls: type, *, cell_type: str = "lstm",
     if hasattr(view, "set_series"):
         view.set_series(demo_series())
     view.render(history if history is not None else demo_history(cell_type))
-    view.set_subtitle(DEMO_NOTE)
+    view.set_note(DEMO_NOTE)
     view.setWindowTitle(f"rnnviz · {view.title} — {DEMO_NOTE}")
     return view
 

@@ -90,7 +90,7 @@ class GradientsView(BaseView):
 
         self.group_curves: dict[str, pg.PlotDataItem] = {}
         for g in GROUPS:
-            c = pg.PlotDataItem(pen=theme.pen(theme.GROUP_COLORS[g], 1.3), name=g,
+            c = pg.PlotDataItem(pen=theme.pen(theme.GROUP_COLORS[g], 1), name=g,
                                 connect="finite")
             c.setDownsampling(auto=True, method="peak")
             c.setClipToView(True)

@@ -64,7 +64,7 @@ class LossView(BaseView):
             return item
 
         self.batch_curve = curve("train, each batch", pen=theme.pen("train_raw", 1))
-        self.smooth_curve = curve("train, smoothed", pen=theme.pen("train", 2.2))
+        self.smooth_curve = curve("train, smoothed", pen=theme.pen("train", 2))
         self.epoch_train_curve = curve(
             "train, epoch mean", pen=theme.pen("train", 1.5, dashed=True), symbol="o",
             symbolSize=6, symbolBrush=theme.color("train"), symbolPen=None)
@@ -108,8 +108,9 @@ class LossView(BaseView):
         self.epoch_train_curve.setData(e_step, e_train)
         self.epoch_val_curve.setData(e_step, e_val)
         label = self.legend.getLabel(self.smooth_curve)
-        if label is not None:
-            label.setText(f"train, smoothed ({window} batches)")
+        text = f"train, smoothed ({window} batches)"
+        if label is not None and label.text != text:  # relabelling relays out the legend
+            label.setText(text)
 
         baselines = dict(history.started.baseline_losses) if history.started else {}
         self._set_baselines(baselines)
@@ -153,7 +154,7 @@ class LossView(BaseView):
                 line.setZValue(-5)
                 self.plot.addItem(line, ignoreBounds=False)
                 self._baseline_lines[name] = line
-            else:
+            elif line.label.format != text:
                 line.label.setFormat(text)
             line.setValue(self._y_pos(value))
         self._baseline_values = dict(baselines)
@@ -172,7 +173,9 @@ class LossView(BaseView):
             self.plot.removeItem(self._lr_lines.pop())
         for line, (step, lr) in zip(self._lr_lines, changes, strict=True):
             line.setValue(float(step))
-            line.label.setFormat(f"lr → {lr:.2g}")
+            text = f"lr → {lr:.2g}"
+            if line.label.format != text:
+                line.label.setFormat(text)
         self._legend_entry(self._lr_sample, "learning-rate change", bool(changes))
 
     def _legend_entry(self, sample: pg.PlotDataItem, name: str, show: bool) -> None:

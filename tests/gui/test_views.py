@@ -567,3 +567,12 @@ def test_drawing_event_by_event_ends_like_drawing_all_at_once(qtbot, name):
     assert list(a) == list(b) and a
     for key in a:
         np.testing.assert_array_equal(np.asarray(a[key]), np.asarray(b[key]), err_msg=key)
+
+
+def test_docs_views_md_has_a_section_per_view():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "views.md").read_text()
+    for name in VIEW_NAMES:
+        assert f"\n## {VIEWS[name].title}\n" in text
+        assert f"python -m rnnviz.gui.views.{name}_view" in text or name != "loss"

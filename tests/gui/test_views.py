@@ -429,13 +429,15 @@ def test_states_view_heatmaps_levels_and_picked_units(qtbot, tmp_path):
 def test_states_view_gru_has_no_cell_and_relu_h_gets_data_levels(qtbot):
     view = make_view(qtbot, StatesView)
     view.render(history_of([probe("gru")]))
-    assert not view.cell_plot.isVisible() or not view.isVisible()
+    assert not view.shows_cell and view.cell_plot.scene() is None
     assert "cell" not in view.levels and view.cell_image.image is None
     tr = probe("rnn").trace
     big = dataclasses.replace(tr, hidden=(tr.hidden * 3 + 1.5).astype(np.float32))  # ReLU-like
     view.render(history_of([ProbeReady(step=0, epoch=0, trace=big)]))
     m = float(np.percentile(np.abs(big.hidden), 99))
     assert view.levels["hidden"] == pytest.approx((-m, m))
+    view.render(history_of([probe("lstm")]))  # back to an LSTM: the c rows return
+    assert view.shows_cell and view.cell_plot.scene() is view.graphics.scene()
 
 
 # ---------------------------------------------------------------------- GradientsView
@@ -575,4 +577,4 @@ def test_docs_views_md_has_a_section_per_view():
     text = (Path(__file__).resolve().parents[2] / "docs" / "views.md").read_text()
     for name in VIEW_NAMES:
         assert f"\n## {VIEWS[name].title}\n" in text
-        assert f"python -m rnnviz.gui.views.{name}_view" in text or name != "loss"
+    assert "python -m rnnviz.gui.views.loss_view" in text

@@ -244,11 +244,15 @@ class GatesView(BaseView):
         trace = self._snapshots[idx].trace
         self._trace = trace
         if not GATE_NAMES.get(trace.cell_type, tuple(trace.gates)) or not trace.gates:
-            self.timer.stop()
+            self.play_button.setChecked(False)
+            self.layer_combo.setVisible(False)
+            self.window_combo.setVisible(False)
             self.show_message(NO_GATES)
             self._columns = {}
             return
         self.show_content()
+        self.layer_combo.setVisible(True)
+        self.window_combo.setVisible(True)
         self._build(trace)
         L, T = trace.n_layers, trace.n_steps
         fill_combo(self.layer_combo, layer_labels(L))

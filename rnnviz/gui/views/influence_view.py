@@ -94,9 +94,9 @@ class InfluenceView(BaseView):
         self.reach_line = pg.InfiniteLine(angle=90, movable=False,
                                           pen=theme.pen("cursor", 1.5, dashed=True),
                                           label="1% of peak",
-                                          labelOpts={"position": 0.9, "color":
+                                          labelOpts={"position": 0.04, "color":
                                                      theme.COLORS["cursor"],
-                                                     "anchors": [(1, 0), (1, 0)]})
+                                                     "anchors": [(0, 1), (0, 1)]})
         self.reach_line.setVisible(False)
         self.plot.addItem(self.reach_line, ignoreBounds=True)
         self._window_sample = pg.PlotDataItem(pen=theme.pen(theme.palette_color(0), 1.0,
@@ -181,9 +181,15 @@ class InfluenceView(BaseView):
             self.reach_steps = steps
             self.reach_line.setValue(float(t0))
             self.reach_line.setVisible(True)
-            self.reach_item.setText(
-                f"The model looks back about <b>{steps}</b> of {T} steps: the median influence "
-                f"stays at or above 1% of its peak from step {t0} to step {T - 1}.")
+            if t0 == 0:
+                self.reach_item.setText(
+                    f"The model looks back over the whole window (<b>{steps}</b> of {T} "
+                    "steps): the median influence is still above 1% of its peak at step 0, "
+                    "so a longer lookback may help.")
+            else:
+                self.reach_item.setText(
+                    f"The model looks back about <b>{steps}</b> of {T} steps: the median "
+                    f"influence stays at or above 1% of its peak from step {t0} to step {T - 1}.")
         self._columns = cols
         self.set_subtitle(f"{trace.cell_type.upper()} · probe at epoch {trace.epoch}, "
                           f"step {trace.step}")

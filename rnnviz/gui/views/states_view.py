@@ -148,9 +148,11 @@ class StatesView(BaseView):
         for p in (self.cell_plot, self.hidden_plot, self.line_plot, self.cell_line_plot):
             p.getAxis("left").setWidth(AXIS_WIDTH)
             p.setMenuEnabled(False)
+        for p in (self.cell_plot, self.hidden_plot, self.cell_line_plot):
+            p.setXLink(self.line_plot)  # the h lines are always there
         for p in (self.cell_plot, self.hidden_plot, self.line_plot):
-            p.setXLink(self.cell_line_plot)
             p.getAxis("bottom").setStyle(showValues=False)
+        self._cell_rows = True  # the c heatmap and c lines are in the layout
         self._unit_curves: dict[int, tuple[pg.PlotDataItem, pg.PlotDataItem]] = {}
         self._snap_key: tuple[int, int] | None = None
         self._snapshots: list = []
@@ -218,17 +220,7 @@ class StatesView(BaseView):
         if H != self._n_units:
             self._fill_units(H)
         has_cell = trace.cell is not None
-        self.cell_plot.setVisible(has_cell)
-        self.cell_bar.setVisible(has_cell)
-        self.cell_line_plot.setVisible(has_cell)
-        self.cell_line_plot.getAxis("bottom").setStyle(showValues=has_cell)
-        self.line_plot.getAxis("bottom").setStyle(showValues=not has_cell)
-        self.line_plot.setLabel("bottom", "time step in the window (0 = oldest)",
-                                **{"font-size": theme.LABEL_SIZE, "color": theme.FOREGROUND})
-        self.line_plot.showLabel("bottom", not has_cell)
-        stretch = ((3 if has_cell else 0), 3, 2, (2 if has_cell else 0))
-        for r, f in enumerate(stretch):
-            self.graphics.ci.layout.setRowStretchFactor(r, f)
+        self._show_cell_rows(has_cell)
         h_lv, h_txt = hidden_levels(trace.hidden)
         self._levels = {"hidden": h_lv}
         self.hidden_bar.setLevels(values=h_lv)
@@ -239,10 +231,36 @@ class StatesView(BaseView):
             self.cell_bar.setLevels(values=c_lv)
             self.cell_bar.axis.setLabel(c_txt, **{"font-size": "9pt"})
         if T != self._n_steps:
-            self.cell_line_plot.setXRange(-0.5, T - 0.5, padding=0)
+            self.line_plot.setXRange(-0.5, T - 0.5, padding=0)
             self._n_steps = T
         self._update_images()
         self.set_subtitle(f"{trace.cell_type.upper()} · epoch {trace.epoch} · step {trace.step}")
+
+    @property
+    def shows_cell(self) -> bool:
+        """True when the c heatmap and c lines are in the layout (LSTM family)."""
+        return self._cell_rows
+
+    def _show_cell_rows(self, has_cell: bool) -> None:
+        """Put the c rows in the layout or take them out (hidden items would keep their
+        space in a QGraphicsGridLayout)."""
+        if has_cell != self._cell_rows:
+            ci = self.graphics.ci
+            if has_cell:
+                ci.addItem(self.cell_plot, row=0, col=0)
+                ci.addItem(self.cell_bar, row=0, col=1)
+                ci.addItem(self.cell_line_plot, row=3, col=0)
+            else:
+                for item in (self.cell_plot, self.cell_bar, self.cell_line_plot):
+                    ci.removeItem(item)
+            self._cell_rows = has_cell
+        self.line_plot.getAxis("bottom").setStyle(showValues=not has_cell)
+        self.line_plot.setLabel("bottom", "time step in the window (0 = oldest)",
+                                **{"font-size": theme.LABEL_SIZE, "color": theme.FOREGROUND})
+        self.line_plot.showLabel("bottom", not has_cell)
+        stretch = ((3 if has_cell else 0), 3, 2, (2 if has_cell else 0))
+        for r, f in enumerate(stretch):
+            self.graphics.ci.layout.setRowStretchFactor(r, f)
 
     def _fill_units(self, n: int) -> None:
         keep = [u for u in self.picked_units() if u < n] or list(range(min(DEFAULT_UNITS, n)))

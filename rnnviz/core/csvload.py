@@ -43,7 +43,15 @@ import pandas as pd
 
 from rnnviz.core import csvsniff, timecols
 from rnnviz.core.errors import DataError
-from rnnviz.core.loadreport import ColumnReport, Dialect, Issue, LoadReport, TimeReport, delimiter_name, duration_text
+from rnnviz.core.loadreport import (
+    ColumnReport,
+    Dialect,
+    Issue,
+    LoadReport,
+    TimeReport,
+    delimiter_name,
+    duration_text,
+)
 from rnnviz.core.timecols import NAT, NS
 
 __all__ = [
@@ -525,7 +533,6 @@ def _assemble(cols: list[_Col], sn: csvsniff.Sniff, b: _Builder, lines: csvsniff
             )
     # ---- the time column: drop unreadable times, sort, merge duplicates
     tr = None
-    order: np.ndarray | None = None
     if time_col is not None:
         ns = time_parse.ns
         bad = (ns == NAT) & keep

@@ -243,7 +243,7 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
-_CONTROL = bytes(i for i in range(32) if i not in (9, 10, 12, 13, 26, 27))
+_CONTROL = bytes(i for i in range(32) if i not in (9, 10, 12, 13, 26, 27)) + b"\x7f"
 
 
 def decode_to_utf8(data: memoryview, progress: Callable[[float], None] | None = None) -> Decoded:
@@ -295,7 +295,9 @@ def decode_to_utf8(data: memoryview, progress: Callable[[float], None] | None = 
     if encoding == "utf-8-sig":
         data = data[3:]
         head = head[3:]
-    if len(head.translate(None, _CONTROL)) < 0.9 * len(head) or head.count(0) > 0.02 * len(head) + 64:
+    nul_head = head.count(0)
+    control = len(head) - len(head.translate(None, _CONTROL)) - nul_head
+    if control > 0.03 * len(head) or nul_head > 0.3 * len(head):
         raise DataError(
             "binary_file",
             "This file holds binary data, not text, so it is not a CSV file. Export the data as CSV "
@@ -440,10 +442,15 @@ def _records(lines: list[str], delimiter: str) -> list[tuple[int, list[str]]]:
     return out
 
 
-def _mode(counts: list[int]) -> int:
+def _mode(counts: list[int], all_counts: list[int] | None = None) -> int:
+    """Most common count; ties go to the one most common in ``all_counts``, then the larger."""
     c = Counter(counts)
     best = max(c.values())
-    return max(k for k, v in c.items() if v == best)
+    tied = [k for k, v in c.items() if v == best]
+    if len(tied) > 1 and all_counts is not None:
+        whole = Counter(all_counts)
+        return max(tied, key=lambda k: (whole[k], k))
+    return max(tied)
 
 
 def _table_start(counts: list[int], m: int) -> int:
@@ -466,7 +473,7 @@ def _table_start(counts: list[int], m: int) -> int:
 def _score(recs: list[tuple[int, list[str]]]) -> tuple[float, int, int]:
     counts = [len(f) for _, f in recs]
     n = len(counts)
-    m = _mode(counts[n // 2 :])
+    m = _mode(counts[n // 2 :], counts)
     if m < 2:
         return 0.0, m, 0
     start = _table_start(counts, m)
@@ -498,11 +505,15 @@ def _column_types(rows: list[list[str]], ncols: int) -> list[str]:
     return out
 
 
-def _looks_like_header(fields: list[str], types: list[str]) -> bool:
-    """True when the line has name-like cells where the data below has numbers or dates."""
+def _looks_like_header(fields: list[str], types: list[str], strict: bool = False) -> bool:
+    """True when the line has name-like cells where the data below has numbers or dates.
+
+    When no column below holds numbers or dates, any line of words counts as a header unless
+    ``strict`` (used to look for a header lower down, which needs typed data to be sure).
+    """
     typed_cols = [j for j, t in enumerate(types) if t in ("number", "date")]
     if not typed_cols:
-        return any(cell_type(f) in ("word", "text") for f in fields)
+        return not strict and any(cell_type(f) in ("word", "text") for f in fields)
     for j in typed_cols:
         if j < len(fields) and cell_type(fields[j]) in ("word", "text"):
             return True
@@ -582,13 +593,18 @@ def sniff(text: str, whole_file: bool) -> Sniff:
         score, m, start = _score(recs)
         if best is None or score > best[0] + 1e-9:
             best = (score, m, start, d, recs)
-    assert best is not None
+    if best is None:  # e.g. a quote opened on the first line and never closed
+        raise DataError(
+            "unreadable_csv",
+            "The file's lines could not be split into fields (is a quote '\"' opened and never closed?). "
+            "Check the start of the file.",
+        )
     score, m, start, delimiter, recs = best
     if score == 0.0:  # a single column
         delimiter, m = ",", 1
         recs = _records(lines, ",")
         counts = [len(f) for _, f in recs]
-        m = _mode(counts[len(counts) // 2 :])
+        m = _mode(counts[len(counts) // 2 :], counts)
         start = _table_start(counts, m) if m == 1 else 0
         if m != 1:
             recs = [(ln, [delimiter.join(f)]) for ln, f in recs]
@@ -606,7 +622,7 @@ def sniff(text: str, whole_file: bool) -> Sniff:
     while (has_header or len(recs[k][1]) != m) and k + 1 < len(recs) and len(recs[k + 1][1]) in (m, m - 1) and steps < 50:
         # a title or note line of the right width above the real header: the header is lower
         nxt_types = _column_types(body_rows(k + 1), m) if body_rows(k + 1) else types
-        if not body_rows(k + 1) or not _looks_like_header(recs[k + 1][1], nxt_types):
+        if not body_rows(k + 1) or not _looks_like_header(recs[k + 1][1], nxt_types, strict=True):
             break
         k += 1
         steps += 1

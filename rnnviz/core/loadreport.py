@@ -265,8 +265,8 @@ def duration_text(seconds: float | None) -> str:
     for size, one, many in _UNITS:
         if s >= size:
             n = s / size
-            if size >= 30 * day and abs(n - round(n)) > 0.05:
-                continue  # 45 days is better said in days than as 1.5 months
+            if size >= 7 * day and abs(n - round(n)) > 0.05:
+                continue  # 45 days is better said in days than as 6.4 weeks
             return f"{_num(n)} {one if _num(n) == '1' else many}"
     return f"{_num(s)} s"  # pragma: no cover - the loop ends at 1 s
 

@@ -46,7 +46,8 @@ _TIME_OF_DAY = re.compile(r"\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:\s*[AaPp][Mm]
 _ISO = re.compile(
     r"\d{4}-\d{1,2}-\d{1,2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?\s*(?:Z|UTC|[+-]\d{2}(?::?\d{2})?)?"
 )
-_OFFSET = re.compile(r"(?:Z|UTC|[+-]\d{2}(?::?\d{2})?)$")
+_OFFSET = re.compile(r"\d:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|UTC|[+-]\d{2}(?::?\d{2})?)$")
+_OFFSET_GROUP = r"\d:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?P<o>Z|UTC|[+-]\d{2}(?::?\d{2})?)$"
 _YMD = re.compile(r"(\d{4})([/.])(\d{1,2})\2(\d{1,2})(?:[ T]+(\d{1,2}:\d{2}(?::\d{2})?))?")
 _DMY = re.compile(
     r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(?:[ T,]+(\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)\s*([AaPp][Mm])?)?"
@@ -209,7 +210,7 @@ def _parse_iso(col, values: list[str]) -> ParsedTime:
     if not with_offset:
         return _finish(_to_ns_pandas(series, format="ISO8601"), col, "ISO 8601 text")
     ns = _to_ns_pandas(series, format="ISO8601", utc=True)
-    offs = pc.extract_regex(pc.utf8_trim_whitespace(col), r"(?P<o>Z|UTC|[+-]\d{2}(?::?\d{2})?)$")
+    offs = pc.extract_regex(pc.utf8_trim_whitespace(col), _OFFSET_GROUP)
     found = sorted(str(x) for x in pc.unique(pc.drop_null(pc.struct_field(offs, [0]))).to_pylist())
     found = [("+00:00" if o in ("Z", "UTC") else o) for o in found]
     found = sorted(set(found))
@@ -534,7 +535,7 @@ def steps_of(ns_sorted_unique: np.ndarray, diffs: np.ndarray | None = None) -> S
         return Steps(med, 0, None, None, None)
     i = int(np.argmax(d))
     largest, after = int(d[i]), int(ns_sorted_unique[i])
-    missing = int(np.round((d[big] / med - 1)).sum())
+    missing = int(np.round(d[big] / med - 1).sum())
     msg = (
         f"The time steps are irregular: {n:,} gap{'s' * (n != 1)} longer than 1.5 times the usual step of "
         f"{duration_text(med / NS)} (about {missing:,} missing step{'s' * (missing != 1)} in all); the largest is "

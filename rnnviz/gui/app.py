@@ -247,7 +247,6 @@ def main(options: LaunchOptions | None = None) -> int:
     window.remember_settings = not shooting
     if options.size is not None:
         window.resize(*options.size)
-        window._size_docks()
     launcher = Launcher(window, options)
     if options.screenshot:
         window.dialogs = _HeadlessDialogs(launcher)  # type: ignore[assignment]

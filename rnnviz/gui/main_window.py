@@ -24,7 +24,7 @@ import importlib
 import json
 import math
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +58,7 @@ DEFAULT_SIZE = (1600, 1000)
 def view_classes() -> list[tuple[str, type]]:
     """The view classes in window order, as ``(key, class)``.
 
-    Uses the ``VIEWS`` registry of :mod:`rnnviz.gui.views` (a dict ``key -> class`` or a
+    Uses the ``VIEWS`` registry of :mod:`rnnviz.gui.views` (a mapping ``key -> class`` or a
     sequence of classes); while it is missing, imports ``rnnviz.gui.views.<key>_view``.
     """
     registry: Any = None
@@ -67,8 +67,8 @@ def view_classes() -> list[tuple[str, type]]:
     except ImportError:
         registry = None
     out: list[tuple[str, type]] = []
-    if isinstance(registry, dict):
-        out = [(str(k), v) for k, v in registry.items()]
+    if isinstance(registry, Mapping):
+        out = [(str(k), registry[k]) for k in registry]
     elif registry:
         for cls in registry:
             key = cls.__name__.removesuffix("View").lower()
@@ -138,6 +138,8 @@ class MainWindow(QMainWindow):
         self._after_open: list[Callable[[], None]] = []
         self._loaded_model_dir: str | None = None
         self.remember_settings = True
+        self._sized_once = False
+        self._restored_state = False
 
         self.data_panel = DataPanel(self)
         self.model_panel = ModelPanel(self)
@@ -178,7 +180,7 @@ class MainWindow(QMainWindow):
             return d
 
         dock("data", "Data", self.data_panel)
-        dock("model", "Model && training", self.model_panel)
+        dock("model", "Model and training", self.model_panel)
         for key, view in self.views.items():
             d = dock(key, getattr(view, "title", key.capitalize()), view)
             d.visibilityChanged.connect(
@@ -222,13 +224,15 @@ class MainWindow(QMainWindow):
     def _size_docks(self) -> None:
         w = max(self.width(), 800)
         h = max(self.height(), 600)
-        left = max(360, min(460, int(w * 0.28)))
+        left = max(370, min(430, int(w * 0.27)))
         self.resizeDocks([self.docks["data"]], [left], Qt.Orientation.Horizontal)
-        for a, b in (("loss", "forecast"), ("gates", "gradients")):
-            if a in self.docks and b in self.docks:
-                half = (w - left) // 2
-                self.resizeDocks([self.docks[a], self.docks[b]], [half, half],
-                                 Qt.Orientation.Horizontal)
+        rest = w - left
+        # two columns (loss over gates, forecast over gradients); the forecast view holds a
+        # plot and a metrics table, so its column is the wider one
+        if "loss" in self.docks and "forecast" in self.docks:
+            first = int(rest * 0.44)
+            self.resizeDocks([self.docks["loss"], self.docks["forecast"]], [first, rest - first],
+                             Qt.Orientation.Horizontal)
         for a, b in (("loss", "gates"), ("forecast", "gradients")):
             if a in self.docks and b in self.docks:
                 self.resizeDocks([self.docks[a], self.docks[b]], [h // 2, h // 2],
@@ -263,7 +267,7 @@ class MainWindow(QMainWindow):
                                 "Write every view (PNG, SVG, CSV), the history and the forecast to a folder")
         self.act_export_history = A("Training &history (CSV)…", self.ask_export_history, None,
                                     "One row per epoch: losses, learning rate, gradient norm, time")
-        self.act_quit = A("&Quit", self.close, K.Quit, "Stop training and close the window")
+        self.act_quit = A("&Quit", self.close, "Ctrl+Q", "Stop training and close the window")
         self.act_start = A("&Start", self.start_training, "Space",
                            "Start training with the current settings (Space)")
         self.act_pause = A("&Pause", self.session.pause, "Space", "Pause after this batch (Space)")
@@ -315,7 +319,7 @@ class MainWindow(QMainWindow):
         v = mb.addMenu("&View")
         for key in ["data", "model", *self.views]:
             act = self.docks[key].toggleViewAction()
-            act.setText(self.docks[key].windowTitle().replace("&&", "&"))
+            act.setText(self.docks[key].windowTitle())
             v.addAction(act)
         v.addSeparator()
         v.addAction(self.act_reset_layout)
@@ -453,7 +457,7 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geo)
         state = self.settings.window_state()
         if state is not None:
-            self.restoreState(state)
+            self._restored_state = bool(self.restoreState(state))
         last = self.settings.last_run_config()
         if last:
             try:
@@ -1094,6 +1098,14 @@ class MainWindow(QMainWindow):
         self.dialogs.shortcuts(self.actions())
 
     # ================================================================== events
+    def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if not self._sized_once:
+            self._sized_once = True
+            if not self._restored_state:
+                # dock sizes only take once the window has its real size
+                QTimer.singleShot(0, self._size_docks)
+
     def _on_view_dock_visibility_changed(self, view: QWidget, visible: bool) -> None:
         if visible:
             self.session.render_view(view)

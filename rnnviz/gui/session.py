@@ -458,13 +458,22 @@ class TrainingSession(QObject):
         }
 
     # ------------------------------------------------------------------ CSV loading
-    def load_table(self, path: str | Path, *, big_bytes: int = BIG_FILE_BYTES) -> None:
+    def load_table(self, path: str | Path, *, big_bytes: int | None = None) -> None:
         """Read a CSV: on this thread when small, on a worker with progress when big.
 
         The result arrives through :attr:`table_loaded` or :attr:`table_failed` (for small
         files before this method returns).
+
+        Parameters
+        ----------
+        path : str or Path
+        big_bytes : int, optional
+            Files larger than this are read in the background (default
+            :data:`BIG_FILE_BYTES`).
         """
         path = Path(path)
+        if big_bytes is None:
+            big_bytes = BIG_FILE_BYTES
         from rnnviz.core.csvload import load_csv
 
         try:

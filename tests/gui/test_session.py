@@ -75,7 +75,30 @@ def test_a_run_records_every_event_and_ends_finished(qtbot, session, splits):
     assert session.threads_running() == 0
 
 
-def test_pause_step_resume_and_stop_go_through_the_control(qtbot, session, splits):
+def recording(sent: list):
+    """The real engine, counting the batches it sends (on the worker thread)."""
+
+    def train_fn(data, run, *, control=None, model=None):
+        from rnnviz.core.training import train
+
+        for ev in train(data, run, control=control, model=model):
+            if isinstance(ev, BatchDone):
+                sent.append(ev)
+            yield ev
+
+    return train_fn
+
+
+def test_pause_step_resume_and_stop_go_through_the_control(qtbot, splits):
+    holder = QWidget()
+    qtbot.addWidget(holder)
+    sent: list[BatchDone] = []
+    session = TrainingSession(holder, train_fn=recording(sent))
+
+    def settle() -> int:  # every batch the blocked engine sent has arrived
+        qtbot.waitUntil(lambda: session.history.n_batches == len(sent), timeout=WAIT)
+        return len(sent)
+
     session.start(splits, run_config(epochs=50), paused=True)
     assert session.state == S.PAUSED
     assert session.control.wait_until_blocked(WAIT / 1000)
@@ -83,21 +106,19 @@ def test_pause_step_resume_and_stop_go_through_the_control(qtbot, session, split
     session.step()
     qtbot.waitUntil(lambda: session.history.n_batches == 1, timeout=WAIT)
     assert session.control.wait_until_blocked(WAIT / 1000)  # paused again after one batch
-    qtbot.wait(50)  # let any queued event arrive (not a sleep: the event loop runs)
-    assert session.history.n_batches == 1
+    assert settle() == 1
     session.resume()
     assert session.state == S.RUNNING
     qtbot.waitUntil(lambda: session.history.n_batches >= 4, timeout=WAIT)
     session.pause()
     assert session.control.wait_until_blocked(WAIT / 1000)
-    n = session.history.n_batches
-    qtbot.wait(50)
-    assert session.history.n_batches == n
+    n = settle()
     with qtbot.waitSignal(session.run_finished, timeout=WAIT) as blocker:
         session.stop()
     assert blocker.args[0].reason == "stopped"
-    assert session.history.n_batches == n  # stop while paused trains no further batch
+    assert len(sent) == n  # stop while paused trains no further batch
     assert session.state == S.FINISHED
+    session.shutdown()
 
 
 def test_learning_rate_changed_mid_run_is_used_by_the_next_batch(qtbot, session, splits):

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QScrollArea,
     QSpinBox,
     QSplitter,
     QTableView,
@@ -196,9 +197,14 @@ class DataPanel(QWidget):
         split.setChildrenCollapsible(False)
         outer.addWidget(split, 1)
 
-        # --- series plot
-        self.plot_widget = pg.PlotWidget(parent=split, background=theme.BACKGROUND)
-        self.plot_widget.setMinimumHeight(140)
+        # --- series plot and its legend
+        top = QWidget(split)
+        top_lay = QVBoxLayout(top)
+        top_lay.setContentsMargins(0, 0, 0, 0)
+        top_lay.setSpacing(2)
+        self.plot_widget = pg.PlotWidget(parent=top, background=theme.BACKGROUND)
+        top_lay.addWidget(self.plot_widget, 1)
+        self.plot_widget.setMinimumHeight(160)
         self.plot = self.plot_widget.getPlotItem()
         theme.style_plot(self.plot)
         self.plot.setDownsampling(auto=True, mode="peak")
@@ -221,7 +227,8 @@ class DataPanel(QWidget):
             r.setZValue(-5)
             self.plot.addItem(r)
             self.window_regions[part] = r
-            label = pg.TextItem("", color=rgba[:3], anchor=(0, 0))
+            # lookback's label ends where the window starts, horizon's starts where it ends
+            label = pg.TextItem("", color=rgba[:3], anchor=(1, 0) if part == "lookback" else (0, 0))
             self.plot.addItem(label)
             self.window_labels[part] = label
         self.sample_dots = pg.ScatterPlotItem(size=5, brush=pg.mkBrush(148, 103, 189),
@@ -230,15 +237,24 @@ class DataPanel(QWidget):
                                               pen=pg.mkPen(None))
         self.plot.addItem(self.sample_dots)
         self.plot.addItem(self.target_dots)
-        self.legend_label = QLabel(self)
+        self.legend_label = QLabel(top)
         self.legend_label.setTextFormat(Qt.TextFormat.RichText)
         self.legend_label.setWordWrap(True)
+        self.legend_label.setContentsMargins(4, 0, 4, 0)
+        top_lay.addWidget(self.legend_label)
 
         # --- tabs
         self.tabs = QTabWidget(split)
         self.tabs.setDocumentMode(True)
-        setup = QWidget(self.tabs)
-        form = QFormLayout(setup)
+        setup_scroll = QScrollArea(self.tabs)
+        setup_scroll.setWidgetResizable(True)
+        setup_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        setup_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        setup = QWidget(setup_scroll)
+        setup_outer = QVBoxLayout(setup)
+        setup_outer.setContentsMargins(6, 6, 6, 6)
+        form = QFormLayout()
+        setup_outer.addLayout(form)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.time_combo = QComboBox(setup)
         self.time_combo.setToolTip(
@@ -248,7 +264,9 @@ class DataPanel(QWidget):
         self.target_combo.setToolTip(
             "The column to forecast. It is always an input too (its past values).")
         self.inputs_list = QListWidget(setup)
-        self.inputs_list.setMaximumHeight(90)
+        self.inputs_list.setMaximumHeight(80)
+        self.no_inputs_label = QLabel("(no other numeric column)", setup)
+        self.no_inputs_label.setStyleSheet("color: #808080;")
         self.inputs_list.setToolTip(
             "Extra input columns the network reads beside the target's past (multivariate). "
             "The recursive forecast uses their known values where the file has them.")
@@ -280,10 +298,10 @@ class DataPanel(QWidget):
             s.setRange(lo, 95)
             s.setSuffix(" %")
             s.setKeyboardTracking(False)
+        self.train_spin.setPrefix("train ")
+        self.val_spin.setPrefix("val. ")
         self.test_label = QLabel(split_row)
-        sl.addWidget(QLabel("train", split_row))
         sl.addWidget(self.train_spin)
-        sl.addWidget(QLabel("validation", split_row))
         sl.addWidget(self.val_spin)
         sl.addWidget(self.test_label, 1)
         split_tip = ("Chronological split: the model trains on the first part, the validation "
@@ -298,13 +316,19 @@ class DataPanel(QWidget):
             "Errors are reported back in the data's own units.")
         form.addRow("Time column", self.time_combo)
         form.addRow("Target", self.target_combo)
-        form.addRow("Extra inputs", self.inputs_list)
+        inputs_box = QWidget(setup)
+        ib = QVBoxLayout(inputs_box)
+        ib.setContentsMargins(0, 0, 0, 0)
+        ib.addWidget(self.inputs_list)
+        ib.addWidget(self.no_inputs_label)
+        form.addRow("Extra inputs", inputs_box)
         form.addRow("Missing values", self.missing_combo)
         form.addRow("Resample", self.resample_combo)
         form.addRow("Combine by", self.how_combo)
         form.addRow("Split", split_row)
         form.addRow("Scaling", self.scaler_combo)
-        form.addRow(self.legend_label)
+        setup_outer.addStretch(1)
+        setup_scroll.setWidget(setup)
         self.setup_tab = setup
         self.report_view = QTextBrowser(self.tabs)
         self.report_view.setOpenLinks(False)
@@ -312,13 +336,14 @@ class DataPanel(QWidget):
         self.preview_model = FrameModel(parent=self.preview)
         self.preview.setModel(self.preview_model)
         self.preview.verticalHeader().setDefaultSectionSize(20)
-        self.tabs.addTab(setup, "Columns && cleaning")
+        self.tabs.addTab(setup_scroll, "Columns && cleaning")
         self.tabs.addTab(self.report_view, "Report")
         self.tabs.addTab(self.preview, "Preview")
-        split.addWidget(self.plot_widget)
+        split.addWidget(top)
         split.addWidget(self.tabs)
         split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 3)
+        split.setSizes([260, 420])
 
         self.set_data_config(DataConfig())
         for w in (self.time_combo, self.target_combo, self.missing_combo, self.how_combo,
@@ -433,6 +458,8 @@ class DataPanel(QWidget):
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked if str(c) in chosen
                                else Qt.CheckState.Unchecked)
+        self.inputs_list.setVisible(self.inputs_list.count() > 0)
+        self.no_inputs_label.setVisible(self.inputs_list.count() == 0)
         self._loading = was
 
     def checked_inputs(self) -> list[str]:
@@ -546,13 +573,7 @@ class DataPanel(QWidget):
         else:
             x = self._x()
             y = np.asarray(series.raw[:, 0], dtype=np.float64)
-            if series.times is not None:
-                axis = pg.DateAxisItem(orientation="bottom")
-                self.plot.setAxisItems({"bottom": axis})
-                theme.style_plot(self.plot)
-            else:
-                self.plot.setAxisItems({"bottom": pg.AxisItem(orientation="bottom")})
-                theme.style_plot(self.plot)
+            self._use_date_axis(series.times is not None)
             self.plot.setLabel("left", str(series.target_names[0]))
             self.curve.setData(x, y, connect="finite")
             n = len(x)
@@ -569,6 +590,19 @@ class DataPanel(QWidget):
             self.plot.enableAutoRange()
         self._update_banner(problem)
         self._update_legend()
+
+    def _use_date_axis(self, dates: bool) -> None:
+        axis = self.plot.getAxis("bottom")
+        if isinstance(axis, pg.DateAxisItem) == dates:
+            return
+        axis = pg.DateAxisItem(orientation="bottom") if dates else pg.AxisItem("bottom")
+        self.plot.setAxisItems({"bottom": axis})
+        # style only the new axis: re-styling an axis whose label shows would let pyqtgraph
+        # pick an SI scale from the current range and keep it (labels x1000)
+        axis.setPen(pg.mkPen(theme.FOREGROUND))
+        axis.setTextPen(pg.mkPen(theme.FOREGROUND))
+        axis.setTickFont(theme.tick_font())
+        axis.enableAutoSIPrefix(False)
 
     def set_window(self, lookback: int, horizon: int, step: int = 1, delay: int = 0) -> None:
         """Draw one window on the series plot: lookback (purple) then horizon (green)."""
@@ -619,9 +653,9 @@ class DataPanel(QWidget):
         top = np.nanmax(y) if np.isfinite(y).any() else 0.0
         T, horizon, step, delay = self._window
         self.window_labels["lookback"].setText(f"lookback {T}")
-        self.window_labels["lookback"].setPos(x[inputs[0]], top)
-        self.window_labels["horizon"].setText(f"→ {horizon}")
-        self.window_labels["horizon"].setPos(x[targets[0]], top)
+        self.window_labels["lookback"].setPos(x[inputs[0]] - half, top)
+        self.window_labels["horizon"].setText(f"horizon {horizon}")
+        self.window_labels["horizon"].setPos(x[targets[-1]] + half, top)
 
     def _update_legend(self) -> None:
         T, horizon, step, delay = self._window

@@ -578,3 +578,23 @@ def test_docs_views_md_has_a_section_per_view():
     for name in VIEW_NAMES:
         assert f"\n## {VIEWS[name].title}\n" in text
     assert "python -m rnnviz.gui.views.loss_view" in text
+
+
+@pytest.mark.parametrize("name", VIEW_NAMES)
+def test_views_draw_a_diverged_run_with_nan_without_errors(qtbot, name):
+    """NaN losses and a probe full of NaN (a diverged run) draw without exceptions."""
+    tr = probe("lstm").trace
+    nan_trace = dataclasses.replace(
+        tr,
+        hidden=np.full_like(tr.hidden, np.nan), cell=np.full_like(tr.cell, np.nan),
+        gates={g: np.full_like(a, np.nan) for g, a in tr.gates.items()},
+        grad_hidden=np.full_like(tr.grad_hidden, np.nan),
+        influence=np.full_like(tr.influence, np.nan))
+    events = [started({"last_value": 0.5}), batch(1, 0.5), batch(2, float("nan")),
+              batch(3, 0.0), epoch_done(1, 3, float("nan"), float("inf")),
+              ProbeReady(step=2, epoch=1, trace=nan_trace)]
+    view = make_view(qtbot, VIEWS[name])
+    view.render(history_of(events))
+    assert view.data_columns() or name == "forecast"
+    if name == "loss":
+        view.log_check.setChecked(True)  # a loss of exactly 0 on a log axis

@@ -17,6 +17,7 @@ drew in ``self._columns`` (name -> 1-D array) for :meth:`export_data`.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -362,6 +363,14 @@ def decade_range(*arrays: np.ndarray) -> tuple[float, float] | None:
     if hi - lo < 1:
         hi = lo + 1
     return lo, hi
+
+
+def nan_reduce(fn: Any, a: np.ndarray, axis: int = 0) -> np.ndarray:
+    """``fn(a, axis=axis)`` for numpy's nan-functions, quiet about all-NaN slices (a
+    diverged probe): those give NaN, which the plots leave out."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return fn(a, axis=axis)
 
 
 def f32(a: Any) -> np.ndarray:

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from rnnviz.core.history import GROUPS, RunHistory
 from rnnviz.core.trace import Trace
 from rnnviz.gui import theme
-from rnnviz.gui.views.base import BaseView, decade_range, f32, finite_positive
+from rnnviz.gui.views.base import BaseView, decade_range, f32, finite_positive, nan_reduce
 
 N_EARLIER = 3
 """Earlier probes drawn faded behind the latest."""
@@ -198,9 +198,9 @@ class GradientsView(BaseView):
         shown: list[np.ndarray] = []
         with np.errstate(all="ignore"):
             for layer in range(L):
-                med = finite_positive(np.nanmedian(g[layer], axis=0))  # (T,)
-                lo = finite_positive(np.nanmin(g[layer], axis=0))
-                hi = finite_positive(np.nanmax(g[layer], axis=0))
+                med = finite_positive(nan_reduce(np.nanmedian, g[layer]))  # (T,)
+                lo = finite_positive(nan_reduce(np.nanmin, g[layer]))
+                hi = finite_positive(nan_reduce(np.nanmax, g[layer]))
                 self.min_curves[layer].setData(x, lo)
                 self.max_curves[layer].setData(x, hi)
                 self.median_curves[layer].setData(x, med)
@@ -223,7 +223,7 @@ class GradientsView(BaseView):
                     c.setData([], [])
                     continue
                 with np.errstate(all="ignore"):
-                    em = finite_positive(np.nanmedian(eg[layer], axis=0))
+                    em = finite_positive(nan_reduce(np.nanmedian, eg[layer]))
                 c.setData(x, em)
                 cols[f"earlier_step{snap.step}_layer{layer + 1}_median"] = em
         steps_txt = ", ".join(str(earlier[i].step) for i in picks)

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from rnnviz.core.history import RunHistory
 from rnnviz.gui import theme
-from rnnviz.gui.views.base import BaseView, decade_range, finite_positive
+from rnnviz.gui.views.base import BaseView, decade_range, finite_positive, nan_reduce
 
 N_EARLIER = 3
 REACH_FRACTION = 0.01
@@ -141,7 +141,7 @@ class InfluenceView(BaseView):
             c.setData(x, y)
             cols[f"window{w + 1}_row{int(trace.window_start[w])}"] = y
         with np.errstate(all="ignore"):
-            med = finite_positive(np.nanmedian(infl, axis=0))  # (T,)
+            med = finite_positive(nan_reduce(np.nanmedian, infl))  # (T,)
         self.median_curve.setData(x, med)
         cols["median"] = med
 
@@ -158,7 +158,7 @@ class InfluenceView(BaseView):
                 c.setData([], [])
                 continue
             with np.errstate(all="ignore"):
-                em = finite_positive(np.nanmedian(ei, axis=0))
+                em = finite_positive(nan_reduce(np.nanmedian, ei))
             c.setData(x, em)
             cols[f"earlier_step{snap.step}_median"] = em
         label = self.legend.getLabel(self._earlier_sample)

@@ -228,3 +228,16 @@ def add_log_plot(graphics: pg.GraphicsLayoutWidget, row: int, col: int) -> pg.Pl
     plot = graphics.addPlot(row=row, col=col, axisItems={"left": LogAxisItem("left")})
     plot.setLogMode(y=True)
     return plot
+
+
+def set_title(plot: pg.PlotItem, text: str) -> None:
+    """Set a plot's title in the shared style, only when it changed (relabelling is not free:
+    it re-lays out the text)."""
+    if plot.titleLabel.text != text or not plot.titleLabel.isVisible():
+        plot.setTitle(text, size=TITLE_SIZE, color=FOREGROUND)
+
+
+def set_axis_label(axis: pg.AxisItem, text: str, size: str = "9pt") -> None:
+    """Set an axis label, only when it changed."""
+    if axis.labelText != text:
+        axis.setLabel(text, **{"font-size": size, "color": FOREGROUND})

@@ -241,7 +241,7 @@ class ForecastView(BaseView):
             ylabel = "target"
             for region in self.regions.values():
                 region.setVisible(False)
-        theme.style_plot(self.plot, y=ylabel, grid=False)
+        theme.set_axis_label(self.plot.getAxis("left"), ylabel, theme.LABEL_SIZE)
         x = self._x_of_rows(rows)
         self.actual_curve.setData(self._xy(x), f32(actual))
 

@@ -285,10 +285,10 @@ class GatesView(BaseView):
                 cols[f"{g}_u{u}"] = a[u]
         self._columns = cols
         if self.input_plot is not None:
-            self.input_plot.setTitle(
+            theme.set_title(
+                self.input_plot,
                 f"input window {w + 1} (scaled) · layer {layer + 1} · "
-                f"{trace.cell_type.upper()} probe at epoch {trace.epoch}, step {trace.step}",
-                size=theme.TITLE_SIZE, color=theme.FOREGROUND)
+                f"{trace.cell_type.upper()} probe at epoch {trace.epoch}, step {trace.step}")
         self._set_cursor(self.time_step)
 
     def _set_cursor(self, t: int) -> None:

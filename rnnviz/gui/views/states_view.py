@@ -224,12 +224,12 @@ class StatesView(BaseView):
         h_lv, h_txt = hidden_levels(trace.hidden)
         self._levels = {"hidden": h_lv}
         self.hidden_bar.setLevels(values=h_lv)
-        self.hidden_bar.axis.setLabel(h_txt, **{"font-size": "9pt"})
+        theme.set_axis_label(self.hidden_bar.axis, h_txt)
         if has_cell:
             c_lv, c_txt = cell_levels(trace.cell)  # type: ignore[arg-type]
             self._levels["cell"] = c_lv
             self.cell_bar.setLevels(values=c_lv)
-            self.cell_bar.axis.setLabel(c_txt, **{"font-size": "9pt"})
+            theme.set_axis_label(self.cell_bar.axis, c_txt)
         if T != self._n_steps:
             self.line_plot.setXRange(-0.5, T - 0.5, padding=0)
             self._n_steps = T
@@ -297,11 +297,9 @@ class StatesView(BaseView):
         self._columns = cols
         where = (f"layer {layer + 1} · window {w + 1} · {trace.cell_type.upper()} probe at "
                  f"epoch {trace.epoch}, step {trace.step}")
-        self.cell_plot.setTitle(f"cell state c_t — the long-term memory · {where}",
-                                size=theme.TITLE_SIZE, color=theme.FOREGROUND)
-        self.hidden_plot.setTitle(f"hidden state h_t — the layer's output"
-                                  f"{'' if trace.cell is not None else ' · ' + where}",
-                                  size=theme.TITLE_SIZE, color=theme.FOREGROUND)
+        theme.set_title(self.cell_plot, f"cell state c_t — the long-term memory · {where}")
+        theme.set_title(self.hidden_plot, "hidden state h_t — the layer's output"
+                        f"{'' if trace.cell is not None else ' · ' + where}")
         self._update_lines()
 
     def _update_lines(self) -> None:

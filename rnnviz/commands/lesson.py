@@ -142,7 +142,8 @@ def run_headless(lesson: Any, out: Path, *, quiet: bool = False) -> str:
             print(f"[{label}] {ev.message}", flush=True)
     seconds = time.perf_counter() - t0
     results = [cmp.results[label] for label in cmp.labels]
-    shared = cmp.data
+    # the mean baseline only means something when every model learns the same data
+    shared = cmp.data if all(r.data is None for r in cmp.runs) else None
     doc = {
         "lesson": lesson.name,
         "title": lesson.title,
@@ -246,7 +247,7 @@ def _loss_figure(plt: Any, cmp: Any, path: Path) -> Path:
         if e["step"].size:
             ax.plot(e["step"], e["val_loss"], color=c, lw=2, marker="o", ms=3,
                     label=f"{label}: validation")
-    base = cmp.data
+    base = cmp.data if all(r.data is None for r in cmp.runs) else None
     if base is not None:
         from rnnviz.core.compare import mean_baseline
 

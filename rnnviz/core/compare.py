@@ -46,6 +46,9 @@ __all__ = [
 INTERLEAVE = ("batch", "epoch")
 PROBE_WINDOWS = 8
 """Test windows probed before and after training for the gradient ratio."""
+KEPT_PREDICTIONS = 500
+"""Test windows whose predictions a RunResult keeps for the prediction scatter plot."""
+_NOT_IN_JSON = ("trace_start", "trace", "test_targets", "test_predictions")
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,9 @@ class RunResult:
     n_parameters : int
     trace_start, trace : Trace or None
         The probes of the fixed test windows before and after training (not in ``to_dict``).
+    test_targets, test_predictions : ndarray, shape (n, horizon * K)
+        True values and the model's predictions for the first :data:`KEPT_PREDICTIONS` test
+        windows, in the data's units (not in ``to_dict``).
     """
 
     label: str
@@ -127,12 +133,14 @@ class RunResult:
     n_parameters: int = 0
     trace_start: Any = field(default=None, repr=False)
     trace: Any = field(default=None, repr=False)
+    test_targets: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
+    test_predictions: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready (arrays become lists, NaN becomes None; the traces are left out)."""
         out: dict[str, Any] = {}
         for k, v in self.__dict__.items():
-            if k not in ("trace_start", "trace"):
+            if k not in _NOT_IN_JSON:
                 out[k] = _jsonable(v)
         return out
 
@@ -364,6 +372,11 @@ class Comparison:
             err = pred.astype(np.float64) - Y
             res.test_mse = float(np.mean(err**2))
             res.test_mae = float(np.mean(np.abs(err)))
+            keep_p, keep_y = pred[:KEPT_PREDICTIONS].astype(np.float64), Y[:KEPT_PREDICTIONS]
+            if d.scaler is not None:
+                keep_p, keep_y = d.scaler.inverse_targets(keep_p), d.scaler.inverse_targets(keep_y)
+            res.test_predictions = keep_p.reshape(keep_p.shape[0], -1).astype(np.float32)
+            res.test_targets = keep_y.reshape(keep_y.shape[0], -1).astype(np.float32)
             if d.series is not None and isinstance(h.forecast, ForecastReady):
                 res.test_metrics = dict(h.forecast.metrics.get("test", {}))
             else:
@@ -405,7 +418,9 @@ class Comparison:
             pred = d.scaler.inverse_targets(pred.astype(np.float64))
         expected = np.asarray(check["expected"], dtype=np.float64).ravel()
         got = np.asarray(pred, dtype=np.float64).ravel()
+        extra = {k: v for k, v in check.items() if k not in ("label", "input", "expected")}
         return {
+            **extra,
             "label": str(check.get("label", "")),
             "input": np.asarray(check["input"], dtype=np.float64).ravel().tolist(),
             "expected": expected.tolist(),

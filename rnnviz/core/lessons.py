@@ -343,32 +343,19 @@ class Lesson:
         return _build(raw, self.path, values=merged, quick=self.quick)
 
     def quick_version(self) -> Lesson:
-        """A copy with the lesson's small ``quick`` budget (seconds, for tests and previews)."""
+        """A copy with the lesson's small ``quick`` budget (seconds, for tests and previews).
+
+        The quick settings win over parameter values (e.g. an ``epochs`` parameter).
+        """
         if self.quick:
             return self
-        raw = copy.deepcopy(self.raw)
-        quick = raw.get("quick") or {}
-        raw["train"] = {**raw["train"], **quick.get("train", {})}
-        qparams = (quick.get("data") or {}).get("params", {})
-        if qparams:
-            raw["data"]["params"] = {**raw["data"].get("params", {}), **qparams}
-            for run in raw["runs"]:
-                if run.get("data") and run["data"].get("generator"):
-                    # per-run data sources take the quick sizes they know
-                    known = run["data"].get("params", {})
-                    run["data"]["params"] = {
-                        **known, **{k: v for k, v in qparams.items() if k in known}
-                    }
-        for run in raw["runs"]:
-            # quick budgets must also cap runs that override epochs or batches
-            for key in ("epochs", "max_batches_per_epoch"):
-                if key in quick.get("train", {}) and key in (run.get("train") or {}):
-                    run["train"][key] = quick["train"][key]
-        return _build(raw, self.path, values=self.values, quick=True)
+        return _build(copy.deepcopy(self.raw), self.path, values=self.values, quick=True)
 
     def to_dict(self) -> dict[str, Any]:
-        """The lesson file's content with the current parameter values applied."""
-        return copy.deepcopy(self.raw)
+        """The lesson file's content with the current parameter values (and the quick
+        budget, when used) applied: the settings that run."""
+        raw = copy.deepcopy(self.raw)
+        return _apply_quick(raw) if self.quick else raw
 
 
 # --------------------------------------------------------------------------- loading
@@ -479,9 +466,33 @@ def _fail(msg: str) -> ConfigError:
     return ConfigError("bad_lesson_file", msg)
 
 
+def _apply_quick(raw: dict[str, Any]) -> dict[str, Any]:
+    """Apply the file's ``quick`` overrides to a (copied) raw lesson dict."""
+    quick = raw.get("quick") or {}
+    qtrain = quick.get("train") or {}
+    raw["train"] = {**raw["train"], **qtrain}
+    qparams = (quick.get("data") or {}).get("params", {})
+    if qparams:
+        raw["data"]["params"] = {**raw["data"].get("params", {}), **qparams}
+    for run in raw["runs"]:
+        src = run.get("data")
+        if qparams and src and src.get("generator"):
+            known = src.get("params", {})
+            src["params"] = {**known, **{k: v for k, v in qparams.items() if k in known}}
+        # quick budgets also cap runs that override epochs or batches
+        for key in ("epochs", "max_batches_per_epoch"):
+            if key in qtrain and key in (run.get("train") or {}):
+                run["train"][key] = qtrain[key]
+    return raw
+
+
 def _build(raw: dict[str, Any], path: Path | None, *, values: dict[str, Any] | None = None,
            quick: bool = False) -> Lesson:
     where = path.name if path is not None else "lesson"
+    base = raw
+    if quick and isinstance(raw, dict) and isinstance(raw.get("train"), dict) \
+            and isinstance(raw.get("data"), dict) and isinstance(raw.get("runs"), list):
+        raw = _apply_quick(copy.deepcopy(raw))
     unknown = sorted(set(raw) - _TOP_KEYS)
     if unknown:
         raise _fail(f"The lesson file {where} has unknown key(s): {', '.join(unknown)}. "
@@ -585,7 +596,7 @@ def _build(raw: dict[str, Any], path: Path | None, *, values: dict[str, Any] | N
         quick=quick,
         measured=measured,
         path=path,
-        raw=raw,
+        raw=base,
     )
 
 

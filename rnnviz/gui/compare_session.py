@@ -1,0 +1,327 @@
+"""CompareSession: runs a comparison (two or three models) in a worker thread.
+
+Same approach as :mod:`rnnviz.gui.session` (DESIGN.md §3), for several runs at once:
+
+1. :meth:`CompareSession.start` takes a *factory* that builds the
+   :class:`~rnnviz.core.compare.Comparison` (data generation and model building happen on the
+   worker thread, so the window never waits for them). A worker QObject, moved to a QThread
+   that the session parents, iterates ``comparison.events()`` and emits every
+   ``(label, event)`` pair through a queued signal.
+2. The slot on the GUI thread adds engine events to :attr:`histories` (one
+   :class:`~rnnviz.core.history.RunHistory` per label) and stores each
+   :class:`~rnnviz.core.compare.RunResult` in :attr:`results`.
+3. A QTimer at ``redraw_hz`` calls ``view.render(histories, results)`` on the views when
+   something changed; the redraw rate does not depend on training speed.
+4. Pause, resume, step, stop and learning-rate changes go to every run's TrainingControl
+   (checked between batches).
+5. :meth:`shutdown` requests a stop and waits (bounded) for the worker; a running thread is
+   never destroyed.
+
+The session's own worker is small on purpose: ``session.py``'s worker is private to it.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, Slot
+
+from rnnviz.core.errors import RnnvizError
+from rnnviz.core.history import RunHistory
+
+log = logging.getLogger(__name__)
+
+IDLE, RUNNING, PAUSED, STOPPING, FINISHED = "idle", "running", "paused", "stopping", "finished"
+
+
+class _CompareWorker(QObject):
+    """Builds the comparison on its thread, then forwards every ``(label, event)`` pair."""
+
+    labels_known = Signal(object)  # list of labels, before the first event
+    emitted = Signal(str, object)
+    failed = Signal(object, str)
+    ended = Signal()
+
+    def __init__(self, factory: Callable[[], Any], threads: int | None,
+                 holder: dict[str, Any]) -> None:
+        super().__init__()
+        self._factory = factory
+        self._threads = threads
+        self._holder = holder
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            if self._threads:
+                import torch
+
+                torch.set_num_threads(self._threads)
+            cmp = self._factory()
+            self._holder["comparison"] = cmp
+            if self._holder.get("stop"):
+                cmp.stop()
+            if self._holder.get("paused"):
+                cmp.control.pause()
+            self.labels_known.emit(list(cmp.labels))
+            for label, event in cmp.events():
+                self.emitted.emit(label, event)
+        except BaseException as exc:  # noqa: BLE001 - reported to the GUI, never swallowed
+            self.failed.emit(exc, traceback.format_exc())
+        finally:
+            app = QCoreApplication.instance()
+            if app is not None:
+                self.moveToThread(app.thread())
+            self.ended.emit()
+
+
+class CompareSession(QObject):
+    """Owns the histories of a comparison, its worker thread and the redraw timer.
+
+    Parameters
+    ----------
+    parent : QObject, optional
+    redraw_hz : float
+        Rate of the redraw timer.
+    torch_threads : int or None
+        torch threads for the worker (process-wide; 1 keeps the window smooth on 2 cores).
+
+    Signals
+    -------
+    state_changed(str)
+        ``idle``, ``running``, ``paused``, ``stopping`` or ``finished``.
+    labels_known(list)
+        The models' labels, once the comparison is built.
+    result_ready(str, object)
+        A model finished: its label and :class:`~rnnviz.core.compare.RunResult`.
+    finished()
+        Every model finished (or the run failed or was stopped).
+    failed(str, str, str)
+        Title, plain message and details (traceback; empty for user errors).
+    redrawn()
+        After each timer tick that redrew.
+    """
+
+    state_changed = Signal(str)
+    labels_known = Signal(object)
+    result_ready = Signal(str, object)
+    finished = Signal()
+    failed = Signal(str, str, str)
+    redrawn = Signal()
+
+    def __init__(self, parent: QObject | None = None, *, redraw_hz: float = 15.0,
+                 torch_threads: int | None = 1) -> None:
+        super().__init__(parent)
+        self.torch_threads = torch_threads
+        self.histories: dict[str, RunHistory] = {}
+        self.results: dict[str, Any] = {}
+        self.state = IDLE
+        self.redraws = 0
+        self._views: list[Any] = []
+        self._thread: QThread | None = None
+        self._worker: _CompareWorker | None = None
+        self._holder: dict[str, Any] = {}
+        self._dirty = False
+        self._timer = QTimer(self)
+        self._timer.setInterval(max(1, round(1000.0 / redraw_hz)))
+        self._timer.timeout.connect(self._on_timer_timeout)
+
+    # ------------------------------------------------------------------ views
+    def set_views(self, views: list[Any]) -> None:
+        """Views redrawn by the timer; each has ``render(histories, results)``."""
+        self._views = list(views)
+
+    def render_views(self) -> None:
+        """Redraw every view now."""
+        for v in self._views:
+            try:
+                v.render(self.histories, self.results)
+            except Exception:  # noqa: BLE001 - one broken view must not stop the run
+                log.error("compare view failed to draw:\n%s", traceback.format_exc())
+        self._dirty = False
+        self.redraws += 1
+        self.redrawn.emit()
+
+    @Slot()
+    def _on_timer_timeout(self) -> None:
+        if self._dirty:
+            self.render_views()
+
+    # ------------------------------------------------------------------ state
+    def _set_state(self, state: str) -> None:
+        if state != self.state:
+            self.state = state
+            self.state_changed.emit(state)
+
+    @property
+    def is_active(self) -> bool:
+        """True while the worker exists."""
+        return self._thread is not None
+
+    @property
+    def comparison(self) -> Any:
+        """The Comparison being trained (None until the worker built it)."""
+        return self._holder.get("comparison")
+
+    # ------------------------------------------------------------------ control
+    def start(self, factory: Callable[[], Any]) -> None:
+        """Build a comparison with ``factory()`` on a worker thread and train it.
+
+        Raises
+        ------
+        RuntimeError
+            When a comparison is already running.
+        """
+        if self._thread is not None:
+            raise RuntimeError("a comparison is already running; stop it first")
+        self.histories = {}
+        self.results = {}
+        self._holder = {}
+        self._dirty = True
+        thread = QThread(self)  # parented: never destroyed by Python while running
+        thread.setObjectName("rnnviz-compare")
+        worker = _CompareWorker(factory, self.torch_threads, self._holder)
+        worker.moveToThread(thread)
+        worker.labels_known.connect(self._on_worker_labels_known)
+        worker.emitted.connect(self._on_worker_emitted)
+        worker.failed.connect(self._on_worker_failed)
+        worker.ended.connect(thread.quit)
+        worker.ended.connect(self._on_worker_ended)
+        thread.started.connect(worker.run)
+        self._thread, self._worker = thread, worker
+        thread.start()
+        self._set_state(RUNNING)
+        self._timer.start()
+
+    def _control(self) -> Any:
+        cmp = self.comparison
+        return cmp.control if cmp is not None else None
+
+    def pause(self) -> None:
+        """Pause every model between batches."""
+        if self.state != RUNNING:
+            return
+        self._holder["paused"] = True
+        c = self._control()
+        if c is not None:
+            c.pause()
+        self._set_state(PAUSED)
+
+    def resume(self) -> None:
+        """Resume after :meth:`pause`."""
+        if self.state != PAUSED:
+            return
+        self._holder["paused"] = False
+        c = self._control()
+        if c is not None:
+            c.resume()
+        self._set_state(RUNNING)
+
+    def step(self) -> None:
+        """Train one more batch of every model, then stay paused."""
+        if self.state == RUNNING:
+            self.pause()
+        c = self._control()
+        if self.state == PAUSED and c is not None:
+            c.step_once()
+
+    def stop(self) -> None:
+        """Stop every model after its current batch."""
+        if self._thread is None or self.state == STOPPING:
+            return
+        self._holder["stop"] = True
+        c = self._control()
+        if c is not None:
+            c.stop()
+        self._set_state(STOPPING)
+
+    def set_lr(self, lr: float) -> None:
+        """Change every model's learning rate from its next batch."""
+        c = self._control()
+        if c is not None:
+            c.set_lr(float(lr))
+
+    # ------------------------------------------------------------------ slots
+    @Slot(object)
+    def _on_worker_labels_known(self, labels: list[str]) -> None:
+        self.histories = {lab: RunHistory() for lab in labels}
+        self._dirty = True
+        self.labels_known.emit(list(labels))
+
+    @Slot(str, object)
+    def _on_worker_emitted(self, label: str, item: object) -> None:
+        from rnnviz.core.compare import RunResult
+
+        if isinstance(item, RunResult):
+            self.results[label] = item
+            self.result_ready.emit(label, item)
+        else:
+            h = self.histories.get(label)
+            if h is None:
+                h = self.histories[label] = RunHistory()
+            h.add(item)
+        self._dirty = True
+
+    @Slot(object, str)
+    def _on_worker_failed(self, exc: object, details: str) -> None:
+        if isinstance(exc, RnnvizError):
+            self.failed.emit("The lesson could not run", exc.message, "")
+        else:
+            self.failed.emit(
+                "Training stopped by an error",
+                f"Training stopped because of an unexpected error: {type(exc).__name__}: {exc}. "
+                "The window stays usable. If it happens again, please report the details.",
+                details,
+            )
+
+    @Slot()
+    def _on_worker_ended(self) -> None:
+        thread = self._thread
+        self._thread, self._worker = None, None
+        if thread is not None:
+            thread.quit()
+            thread.wait()
+            thread.deleteLater()
+        self._timer.stop()
+        self.render_views()
+        self._set_state(FINISHED if self.histories else IDLE)
+        self.finished.emit()
+
+    # ------------------------------------------------------------------ shutdown
+    def threads_running(self) -> int:
+        """1 while the worker thread runs, else 0."""
+        return int(self._thread is not None and self._thread.isRunning())
+
+    def shutdown(self, timeout_ms: int = 5000) -> bool:
+        """Stop the worker before the window closes; True when it ended in time."""
+        self._timer.stop()
+        thread, worker = self._thread, self._worker
+        if thread is None:
+            return True
+        self._holder["stop"] = True
+        c = self._control()
+        if c is not None:
+            c.stop()
+        if worker is not None:
+            for sig in (worker.emitted, worker.failed, worker.ended, worker.labels_known):
+                try:
+                    sig.disconnect()
+                except (RuntimeError, TypeError):
+                    pass
+        thread.quit()
+        ok = bool(thread.wait(timeout_ms))
+        if ok:
+            thread.deleteLater()
+        else:
+            thread.setParent(None)  # outlive the session rather than be destroyed running
+            _STRAGGLERS.append((thread, worker))
+            log.warning("compare worker did not stop within %d ms", timeout_ms)
+        self._thread, self._worker = None, None
+        self._set_state(IDLE)
+        return ok
+
+
+_STRAGGLERS: list[tuple[QThread, Any]] = []
+"""Threads whose worker did not stop in time at shutdown; kept so Python never destroys them."""

@@ -24,6 +24,7 @@ from rnnviz.core.events import (
 )
 
 GROUPS = ("input", "recurrent", "bias", "head")
+_BATCH_COLUMNS = ("step", "loss", "grad_norm", "lr") + tuple(f"grad_{g}" for g in GROUPS)
 HISTORY_COLUMNS = ("epoch", "train_loss", "val_loss", "lr", "grad_norm", "seconds")
 
 
@@ -50,11 +51,13 @@ class RunHistory:
     def clear(self) -> None:
         """Forget everything (a new run)."""
         self.started: Started | None = None
-        self._step: list[int] = []
-        self._loss: list[float] = []
-        self._grad: list[float] = []
-        self._lr: list[float] = []
-        self._groups: dict[str, list[float]] = {g: [] for g in GROUPS}
+        # per-batch columns live in growing numpy buffers (capacity doubles), so reading
+        # them costs O(1) per redraw instead of rebuilding arrays from lists
+        self._n = 0
+        self._buf: dict[str, np.ndarray] = {
+            name: np.empty(1024, dtype=np.int64 if name == "step" else np.float64)
+            for name in _BATCH_COLUMNS
+        }
         self.epochs: list[EpochDone] = []
         self.snapshots: list[ProbeReady] = []
         self.forecast: ForecastReady | None = None
@@ -67,14 +70,20 @@ class RunHistory:
     def add(self, event: object) -> None:
         """Record one event from :func:`rnnviz.core.training.train`."""
         if isinstance(event, BatchDone):
-            if self._lr and not math.isclose(self._lr[-1], event.lr, rel_tol=1e-9):
+            n = self._n
+            if n and not math.isclose(self._buf["lr"][n - 1], event.lr, rel_tol=1e-9):
                 self.lr_changes.append((event.step, event.lr))
-            self._step.append(event.step)
-            self._loss.append(event.loss)
-            self._grad.append(event.grad_norm)
-            self._lr.append(event.lr)
-            for g in GROUPS:
-                self._groups[g].append(float(event.group_norms.get(g, math.nan)))
+            if n == self._buf["step"].size:
+                for name, a in self._buf.items():
+                    grown = np.empty(2 * a.size, dtype=a.dtype)
+                    grown[:n] = a[:n]
+                    self._buf[name] = grown
+            row = {"step": event.step, "loss": event.loss, "grad_norm": event.grad_norm,
+                   "lr": event.lr}
+            row.update({f"grad_{g}": event.group_norms.get(g, math.nan) for g in GROUPS})
+            for name, value in row.items():
+                self._buf[name][n] = value
+            self._n = n + 1
         elif isinstance(event, EpochDone):
             self.epochs.append(event)
         elif isinstance(event, ProbeReady):
@@ -98,7 +107,7 @@ class RunHistory:
     @property
     def n_batches(self) -> int:
         """Number of batches recorded."""
-        return len(self._step)
+        return self._n
 
     @property
     def latest_trace(self):
@@ -106,16 +115,17 @@ class RunHistory:
         return self.snapshots[-1].trace if self.snapshots else None
 
     def batch_arrays(self) -> dict[str, np.ndarray]:
-        """Per-batch series as float arrays: ``step``, ``loss``, ``grad_norm``, ``lr`` and
-        ``grad_<group>`` for each parameter group."""
-        out = {
-            "step": np.asarray(self._step, dtype=np.int64),
-            "loss": np.asarray(self._loss, dtype=np.float64),
-            "grad_norm": np.asarray(self._grad, dtype=np.float64),
-            "lr": np.asarray(self._lr, dtype=np.float64),
-        }
-        for g in GROUPS:
-            out[f"grad_{g}"] = np.asarray(self._groups[g], dtype=np.float64)
+        """Per-batch series: ``step``, ``loss``, ``grad_norm``, ``lr`` and ``grad_<group>``
+        for each parameter group.
+
+        The arrays are read-only views of the history's buffers (no copy); copy them to keep
+        them past the next event.
+        """
+        out = {}
+        for name, a in self._buf.items():
+            v = a[: self._n]
+            v.flags.writeable = False
+            out[name] = v
         return out
 
     def epoch_arrays(self) -> dict[str, np.ndarray]:

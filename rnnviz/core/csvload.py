@@ -289,7 +289,8 @@ def _read(body, sn: csvsniff.Sniff, b: _Builder, progress, sample: str):
     import pyarrow.csv as pcsv
 
     longest = max((len(x) for x in sample.split("\n")), default=0)
-    block = max(1 << 20, 8 * longest * 4)
+    # pyarrow pays per block and column: wide files read faster in bigger blocks
+    block = max(1 << 20, 32 * longest, min(64 << 20, len(sn.names) * (16 << 10)))
     names = list(sn.names)
     for _attempt in range(3):
         try:
@@ -457,6 +458,18 @@ def _classify_text(c: _Col, s, sn: csvsniff.Sniff, b: _Builder, lines: csvsniff.
                 return
     parsed = csvsniff.parse_numbers(s, sn.decimal, sn.thousands)
     good = int(np.isfinite(parsed.values).sum() + np.isinf(parsed.values).sum())
+    if parsed.unreadable.sum() > good:
+        # one column written with the other decimal mark (a pasted block, another source)
+        other = "," if sn.decimal == "." else "."
+        retry = csvsniff.parse_numbers(s, other, None)
+        got = int(np.isfinite(retry.values).sum() + np.isinf(retry.values).sum())
+        if got >= 0.9 * (got + int(retry.unreadable.sum())) and got > 0:
+            b.warn(
+                "decimal_mark_differs",
+                f"Column '{c.name}' writes decimals with {other!r} while the rest of the file uses {sn.decimal!r}; it was "
+                f"read with {other!r}. Check a few of its values.",
+            )
+            parsed, good = retry, got
     filled = good + int(parsed.errors.sum()) + int(parsed.unreadable.sum())
     if filled == 0:
         c.kind, c.values = "empty", np.full(len(parsed.values), np.nan)
@@ -550,17 +563,17 @@ def _assemble(cols: list[_Col], sn: csvsniff.Sniff, b: _Builder, lines: csvsniff
     idx = np.flatnonzero(keep) if not keep.all() else None
     if idx is not None and idx.size == 0:
         raise DataError("no_data", "No row of the file holds a usable value. Check the delimiter and the decimal mark.")
-    frame = _frame(cols, idx)
-    rows_in_file = len(frame)
+    arrays = _arrays(cols, idx)
+    rows_in_file = n if idx is None else idx.size
     if time_col is not None:
         ns = time_parse.ns if idx is None else time_parse.ns[idx]
-        frame, tr = _order_times(frame, time_col.name, ns, time_parse, b, lines, idx, combined)
-    frame = frame.reset_index(drop=True) if not isinstance(frame.index, pd.RangeIndex) else frame
+        arrays, tr = _order_times(arrays, time_col.name, ns, time_parse, b, lines, idx, combined)
     # ---- column reports (on the final table)
-    reports, numeric = _column_reports(cols, frame, time_col)
-    _post_checks(cols, frame, sn, b, reports, rows_in_file)
+    reports, numeric = _column_reports(cols, arrays, time_col)
+    _post_checks(cols, arrays, sn, b, reports, rows_in_file)
     if not numeric:
-        _no_numeric(cols, frame, sn)
+        _no_numeric(cols, arrays, sn)
+    frame = _build_frame(cols, arrays)
     _flush_listed(b)
     if tr is None:
         b.warn(
@@ -675,8 +688,9 @@ def _choose_time(cols: list[_Col], b: _Builder) -> tuple[_Col | None, timecols.P
     return tc, pt, combined
 
 
-def _frame(cols: list[_Col], idx: np.ndarray | None) -> pd.DataFrame:
-    data: dict[str, Any] = {}
+def _arrays(cols: list[_Col], idx: np.ndarray | None) -> dict[str, np.ndarray]:
+    """Column arrays (rows ``idx`` only): datetime64[ns], float64, or object for text."""
+    data: dict[str, np.ndarray] = {}
     for c in cols:
         if c.kind == "time":
             ns = c.parsed_time.ns if idx is None else c.parsed_time.ns[idx]
@@ -685,12 +699,33 @@ def _frame(cols: list[_Col], idx: np.ndarray | None) -> pd.DataFrame:
             data[c.name] = c.values if idx is None else c.values[idx]
         else:
             s = c.values if idx is None else c.values.take(idx)
-            data[c.name] = pd.Series(s.to_numpy(zero_copy_only=False), dtype=object)
-    return pd.DataFrame(data, copy=False)
+            data[c.name] = np.asarray(s.to_numpy(zero_copy_only=False), dtype=object)
+    return data
 
 
-def _order_times(frame: pd.DataFrame, name: str, ns: np.ndarray, pt: timecols.ParsedTime, b: _Builder,
-                 lines: csvsniff.LineMap, idx: np.ndarray | None, combined: str | None) -> tuple[pd.DataFrame, TimeReport]:
+def _build_frame(cols: list[_Col], arrays: dict[str, np.ndarray]) -> pd.DataFrame:
+    """One DataFrame, file column order, RangeIndex; float columns built as one block (fast when wide)."""
+    names = [c.name for c in cols]
+    n = len(next(iter(arrays.values()))) if arrays else 0
+    floats = [nm for nm in names if arrays[nm].dtype == np.float64]
+    if len(floats) < 50:
+        frame = pd.DataFrame({nm: arrays[nm] for nm in names}, copy=False)
+    else:
+        block = np.empty((n, len(floats)), dtype=np.float64)  # (N, F)
+        for j, nm in enumerate(floats):
+            block[:, j] = arrays[nm]
+        frame = pd.DataFrame(block, columns=pd.Index(floats, dtype=object), copy=False)
+        for pos, nm in enumerate(names):
+            if arrays[nm].dtype != np.float64:
+                frame.insert(pos, nm, arrays[nm])
+    if not isinstance(frame.index, pd.RangeIndex):  # pragma: no cover - a silent misread guard
+        frame = frame.reset_index(drop=True)
+    return frame
+
+
+def _order_times(arrays: dict[str, np.ndarray], name: str, ns: np.ndarray, pt: timecols.ParsedTime, b: _Builder,
+                 lines: csvsniff.LineMap, idx: np.ndarray | None, combined: str | None
+                 ) -> tuple[dict[str, np.ndarray], TimeReport]:
     def line_of(i: int) -> int:
         return lines.line(int(i if idx is None else idx[i]))
 
@@ -700,7 +735,7 @@ def _order_times(frame: pd.DataFrame, name: str, ns: np.ndarray, pt: timecols.Pa
     if not was_sorted:
         first_back = int(np.argmax(d < 0)) + 1
         order = np.argsort(ns, kind="stable")
-        frame = frame.take(order).reset_index(drop=True)
+        arrays = {k: v[order] for k, v in arrays.items()}
         ns = ns[order]
         reverse = bool(np.all(d <= 0))
         if fall_back is None:
@@ -720,8 +755,7 @@ def _order_times(frame: pd.DataFrame, name: str, ns: np.ndarray, pt: timecols.Pa
     if ndup:
         dup[1:] = d == 0
     if ndup:
-        orig = ns if was_sorted else None
-        first_line = _first_duplicate_line(frame, name, ndup, orig, line_of, pt, idx)
+        first_line = _first_duplicate_line(line_of, pt, idx)
         dst = fall_back is not None or timecols.dst_repeat_sorted(ns, dup)
         msg = (
             f"{ndup:,} row{'s' * (ndup != 1)} repeat{'s' * (ndup == 1)} a time already in the file "
@@ -737,7 +771,7 @@ def _order_times(frame: pd.DataFrame, name: str, ns: np.ndarray, pt: timecols.Pa
         else:
             msg += " If the file holds several series (one per sensor or place), split it into one file per series."
         b.warn("duplicate_times", msg)
-        frame = _merge_duplicates(frame, name, ns, dup)
+        arrays = _merge_duplicates(arrays, name, dup)
         ns = ns[~dup]
     elif fall_back is not None:
         b.warn(
@@ -774,10 +808,10 @@ def _order_times(frame: pd.DataFrame, name: str, ns: np.ndarray, pt: timecols.Pa
         duplicate_policy=DUPLICATE_POLICY,
         sorted=was_sorted,
     )
-    return frame, tr
+    return arrays, tr
 
 
-def _first_duplicate_line(frame, name, ndup, orig_sorted_ns, line_of, pt, idx) -> str:
+def _first_duplicate_line(line_of, pt: timecols.ParsedTime, idx: np.ndarray | None) -> str:
     ns = pt.ns if idx is None else pt.ns[idx]
     _, first_idx = np.unique(ns, return_index=True)
     seen_first = np.zeros(ns.size, dtype=bool)
@@ -788,23 +822,20 @@ def _first_duplicate_line(frame, name, ndup, orig_sorted_ns, line_of, pt, idx) -
     return f", line {line_of(int(repeat.min()))}"
 
 
-def _merge_duplicates(frame: pd.DataFrame, name: str, ns: np.ndarray, dup: np.ndarray) -> pd.DataFrame:
+def _merge_duplicates(arrays: dict[str, np.ndarray], name: str, dup: np.ndarray) -> dict[str, np.ndarray]:
+    """Merge sorted rows that share a time: numbers averaged (NaN ignored), others from the first."""
     group = np.cumsum(~dup) - 1  # (N,) group id of each sorted row
-    out: dict[str, Any] = {}
-    for c in frame.columns:
-        col = frame[c]
-        if c == name:
-            out[c] = col.to_numpy()[~dup]
-        elif col.dtype == np.float64:
-            v = col.to_numpy()
+    out: dict[str, np.ndarray] = {}
+    for c, v in arrays.items():
+        if c != name and v.dtype == np.float64:
             ok = ~np.isnan(v)
             sums = np.bincount(group, weights=np.where(ok, v, 0.0))
             cnt = np.bincount(group, weights=ok.astype(np.float64))
             with np.errstate(invalid="ignore", divide="ignore"):
                 out[c] = np.where(cnt > 0, sums / np.maximum(cnt, 1), np.nan)
         else:
-            out[c] = col.to_numpy()[~dup]
-    return pd.DataFrame(out)
+            out[c] = v[~dup]
+    return out
 
 
 def _stats(v: np.ndarray, no_nan: bool = False) -> tuple[int, float, float, float]:
@@ -821,13 +852,14 @@ def _stats(v: np.ndarray, no_nan: bool = False) -> tuple[int, float, float, floa
     return k, float(np.fmin.reduce(v)), float(np.fmax.reduce(v)), float(np.add.reduce(v, where=ok) / k)
 
 
-def _column_reports(cols: list[_Col], frame: pd.DataFrame, time_col: _Col | None) -> tuple[list[ColumnReport], list[str]]:
+def _column_reports(cols: list[_Col], arrays: dict[str, np.ndarray], time_col: _Col | None
+                    ) -> tuple[list[ColumnReport], list[str]]:
     reports: list[ColumnReport] = []
     numeric: list[str] = []
-    n = len(frame)
+    n = len(arrays[cols[0].name])
     for c in cols:
         if c.kind == "numeric":
-            cnt, lo, hi, mean = _stats(frame[c.name].to_numpy(dtype=np.float64), no_nan=c.missing == 0)
+            cnt, lo, hi, mean = _stats(arrays[c.name], no_nan=c.missing == 0)
             if cnt == 0:
                 c.kind = "empty"
                 reports.append(ColumnReport(c.name, "empty", 0, n))
@@ -839,26 +871,26 @@ def _column_reports(cols: list[_Col], frame: pd.DataFrame, time_col: _Col | None
                 dropped = int((c.parsed_time.ns == NAT).sum())
                 reports.append(ColumnReport(c.name, "time", n, dropped))
             else:
-                cnt = int(frame[c.name].notna().sum())
+                cnt = int((~np.isnat(arrays[c.name])).sum())
                 reports.append(ColumnReport(c.name, "time", cnt, n - cnt))
         elif c.kind == "empty":
             reports.append(ColumnReport(c.name, "empty", 0, n))
         else:
-            s = frame[c.name]
+            s = pd.Series(arrays[c.name], dtype=object)
             filled = int((s.notna() & (s.astype(str).str.strip() != "")).sum()) if n else 0
             reports.append(ColumnReport(c.name, "text", filled, n - filled))
     return reports, numeric
 
 
-def _post_checks(cols: list[_Col], frame: pd.DataFrame, sn: csvsniff.Sniff, b: _Builder, reports: list[ColumnReport],
+def _post_checks(cols: list[_Col], arrays: dict[str, np.ndarray], sn: csvsniff.Sniff, b: _Builder, reports: list[ColumnReport],
                  rows_in_file: int) -> None:
     """Notices about column kinds, and the checks that catch quiet misreads."""
     text = [c.name for c in cols if c.kind == "text"]
     if text:
         example = ""
-        first = frame[text[0]].dropna()
-        if len(first):
-            example = f" (e.g. {str(first.iloc[0])[:30]!r} in '{text[0]}')"
+        first = [x for x in arrays[text[0]][:100] if x is not None and str(x).strip()]
+        if first:
+            example = f" (e.g. {str(first[0])[:30]!r} in '{text[0]}')"
         b.warn(
             "text_columns",
             f"{_names(text)} hold{'s' * (len(text) == 1)} text{example}, so {'it is' if len(text) == 1 else 'they are'} "
@@ -896,10 +928,10 @@ def _post_checks(cols: list[_Col], frame: pd.DataFrame, sn: csvsniff.Sniff, b: _
         b.warn("very_few_rows", f"The file has only {rows_in_file} data row{'s' * (rows_in_file != 1)}; a model needs many more.")
 
 
-def _no_numeric(cols: list[_Col], frame: pd.DataFrame, sn: csvsniff.Sniff) -> None:
+def _no_numeric(cols: list[_Col], arrays: dict[str, np.ndarray], sn: csvsniff.Sniff) -> None:
     text = [c for c in cols if c.kind == "text"]
     if len(cols) == 1 and text:
-        s = frame[text[0].name].dropna().astype(str)
+        s = pd.Series(arrays[text[0].name], dtype=object).dropna().astype(str)
         found = [d for d in (";", ",", "\t", "|") if s.head(50).str.contains(re.escape(d)).any()]
         if found:
             d = found[0]

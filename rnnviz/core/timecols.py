@@ -251,14 +251,23 @@ def _strptime_ns(col, fmt: str):
 
 
 def _parse_formats(col, formats: list[str], unit: str) -> ParsedTime:
-    """Parse with the first format, then each next one on the cells still unread."""
+    """Parse with the format that fits a sample best, then the others on the cells still unread."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     s = pc.utf8_trim_whitespace(col)
-    s = pc.replace_substring_regex(s, r"\s*,\s*|T", " ") if any(" %H" in f for f in formats) else s
+    head = pc.drop_null(s)[:200]
+    if any(" %H" in f for f in formats) and (
+        pc.any(pc.match_substring_regex(head, r",|T")).as_py() or False
+    ):
+        s = pc.replace_substring_regex(s, r"\s*,\s*|T", " ")
+        head = pc.drop_null(s)[:200]
+    fits = {f: len(head) - _strptime_ns(head, f).null_count for f in formats}
+    order = sorted(formats, key=lambda f: -fits[f])
+    order = [f for f in order if fits[f] > 0] or order[:1]
+    order += [f for f in formats if f not in order]
     acc = None
-    for fmt in formats:
+    for fmt in order:
         got = _strptime_ns(s, fmt)
         acc = got if acc is None else pc.coalesce(acc, got)
         if acc.null_count == s.null_count:
@@ -295,9 +304,13 @@ def _parse_dmy(col, values: list[str], name: str) -> ParsedTime | None:
     sep = first.group(2)
     year2 = len(first.group(4)) == 2
     ampm = any(_DMY.fullmatch(v) and _DMY.fullmatch(v).group(6) for v in values)
-    parts = pc.extract_regex(pc.utf8_trim_whitespace(col), r"^(?P<a>\d{1,2})[/.-](?P<b>\d{1,2})[/.-]")
-    a = pc.max(pc.cast(pc.struct_field(parts, [0]), pa.int64())).as_py() or 0
-    b = pc.max(pc.cast(pc.struct_field(parts, [1]), pa.int64())).as_py() or 0
+    firsts = [_DMY.fullmatch(v) for v in values]
+    a = max((int(m.group(1)) for m in firsts if m), default=0)
+    b = max((int(m.group(3)) for m in firsts if m), default=0)
+    if a <= 12 and b <= 12:  # the sample cannot tell: look at every row
+        parts = pc.extract_regex(pc.utf8_trim_whitespace(col), r"^(?P<a>\d{1,2})[/.-](?P<b>\d{1,2})[/.-]")
+        a = pc.max(pc.cast(pc.struct_field(parts, [0]), pa.int64())).as_py() or 0
+        b = pc.max(pc.cast(pc.struct_field(parts, [1]), pa.int64())).as_py() or 0
     shown = f"dd{sep}mm{sep}{'yy' if year2 else 'yyyy'}", f"mm{sep}dd{sep}{'yy' if year2 else 'yyyy'}"
     issues: list[Issue] = []
     if a > 12 and b > 12:

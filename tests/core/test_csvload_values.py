@@ -188,3 +188,12 @@ def test_rows_needed_and_require_rows(tmp_path):
     assert "26" in e.value.message and "20" in e.value.message and "lookback" in e.value.message
     with pytest.raises(DataError):
         require_rows(5, 6)
+
+
+def test_one_column_with_the_other_decimal_mark(tmp_path):
+    text = 'date,a,b\n2020-01-01,1.5,"2,25"\n2020-01-02,2.5,"3,5"\n2020-01-03,3.25,"4,125"\n'
+    t = load_csv(write(tmp_path, text))
+    assert t.report.dialect.decimal == "."
+    np.testing.assert_array_equal(t.frame["a"].to_numpy(), [1.5, 2.5, 3.25])
+    np.testing.assert_array_equal(t.frame["b"].to_numpy(), [2.25, 3.5, 4.125])
+    assert "'b'" in warning(t.report, "decimal_mark_differs")

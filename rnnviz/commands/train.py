@@ -1,17 +1,259 @@
-"""``rnnviz train``: not built yet."""
+"""``rnnviz train FILE.csv --out DIR``: train a model on a CSV file and write a run folder.
+
+Everything but the file and the output folder has a default (target: the first numeric
+column; time: the detected time column). Progress goes to standard error: a one-line bar
+(epoch, loss, ETA) on a terminal, one plain line per epoch otherwise. The summary (test metrics
+beside the baselines, and where the files are) goes to standard output. See ``docs/cli.md``.
+"""
 
 from __future__ import annotations
 
 import argparse
+import math
+import sys
+import time
+from typing import Any, TextIO
 
-from rnnviz.core.errors import RnnvizError
+from rnnviz.core.config import (
+    CELLS,
+    DEVICES,
+    LOSSES,
+    MISSING_POLICIES,
+    NONLINEARITIES,
+    OPTIMIZERS,
+    SCALERS,
+    SCHEDULES,
+    DataConfig,
+    ModelConfig,
+    RunConfig,
+    TrainConfig,
+)
+
+# argparse dest -> (config section, field)
+_FIELDS: dict[str, tuple[str, str]] = {
+    "target": ("data", "target"),
+    "time": ("data", "time_column"),
+    "inputs": ("data", "inputs"),
+    "missing": ("data", "missing"),
+    "resample": ("data", "resample"),
+    "split": ("data", "split"),
+    "scaler": ("data", "scaler"),
+    "lookback": ("data", "lookback"),
+    "horizon": ("data", "horizon"),
+    "step": ("data", "step"),
+    "delay": ("data", "delay"),
+    "stride": ("data", "stride"),
+    "season": ("data", "season"),
+    "cell": ("model", "cell"),
+    "hidden": ("model", "hidden"),
+    "layers": ("model", "layers"),
+    "dropout": ("model", "dropout"),
+    "nonlinearity": ("model", "nonlinearity"),
+    "forget_bias": ("model", "forget_bias"),
+    "optimizer": ("train", "optimizer"),
+    "lr": ("train", "lr"),
+    "schedule": ("train", "schedule"),
+    "batch": ("train", "batch_size"),
+    "epochs": ("train", "epochs"),
+    "loss": ("train", "loss"),
+    "clip": ("train", "clip_norm"),
+    "clip_value": ("train", "clip_value"),
+    "weight_decay": ("train", "weight_decay"),
+    "patience": ("train", "patience"),
+    "seed": ("train", "seed"),
+    "threads": ("train", "threads"),
+    "device": ("train", "device"),
+}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add this command's arguments."""
-    parser.add_argument("args", nargs="*")
+    parser.add_argument("file", metavar="FILE.csv", help="the CSV file to learn from")
+    parser.add_argument("--out", required=True, metavar="DIR",
+                        help="folder for the model, metrics, forecast and figures (created)")
+    d = parser.add_argument_group("data")
+    d.add_argument("--target", metavar="COL", help="column to forecast (default: the first numeric column)")
+    d.add_argument("--time", metavar="COL", help="time column (default: the one detected)")
+    d.add_argument("--inputs", nargs="+", metavar="COL", help="extra input columns (multivariate)")
+    d.add_argument("--missing", choices=MISSING_POLICIES, help="missing values: interpolate (default), ffill or drop")
+    d.add_argument("--resample", metavar="RULE", help="regular time step first, e.g. 1h, 1D")
+    d.add_argument("--split", nargs=3, type=float, metavar=("TRAIN", "VAL", "TEST"),
+                   help="chronological fractions (default 0.7 0.15 0.15)")
+    d.add_argument("--scaler", choices=SCALERS, help="scaling fitted on the training part (default standard)")
+    d.add_argument("--lookback", type=int, metavar="N", help="time steps the model sees (default 24)")
+    d.add_argument("--horizon", type=int, metavar="N", help="steps predicted at once (default 1)")
+    d.add_argument("--step", type=int, metavar="N", help="sampling stride inside a window (default 1)")
+    d.add_argument("--delay", type=int, metavar="N", help="extra steps between window and target (default 0)")
+    d.add_argument("--stride", type=int, metavar="N", help="distance between window starts (default 1)")
+    d.add_argument("--season", type=int, metavar="N", help="season length for the seasonal-naive baseline (default: from the time step)")
+    m = parser.add_argument_group("model")
+    m.add_argument("--cell", choices=CELLS, help="recurrent cell (default lstm)")
+    m.add_argument("--hidden", type=int, metavar="N", help="hidden units per layer (default 32)")
+    m.add_argument("--layers", type=int, metavar="N", help="stacked layers, 1-4 (default 1)")
+    m.add_argument("--dropout", type=float, metavar="P", help="dropout between layers and before the head (default 0)")
+    m.add_argument("--nonlinearity", choices=NONLINEARITIES, help="plain RNN only: tanh (default) or relu")
+    m.add_argument("--forget-bias", type=float, metavar="X", help="LSTM forget-gate bias at start")
+    t = parser.add_argument_group("training")
+    t.add_argument("--epochs", type=int, metavar="N", help="passes over the training windows (default 20)")
+    t.add_argument("--batch", type=int, metavar="N", help="windows per batch (default 64)")
+    t.add_argument("--lr", type=float, metavar="X", help="learning rate (default 0.001)")
+    t.add_argument("--optimizer", choices=OPTIMIZERS, help="default adam")
+    t.add_argument("--schedule", choices=SCHEDULES, help="learning-rate schedule (default constant)")
+    t.add_argument("--loss", choices=LOSSES, help="default mse")
+    t.add_argument("--clip", type=float, metavar="X", help="clip the gradient norm to X")
+    t.add_argument("--clip-value", type=float, metavar="X", help="clip each gradient value to ±X")
+    t.add_argument("--weight-decay", type=float, metavar="X", help="default 0")
+    t.add_argument("--patience", type=int, metavar="N", help="early stopping after N epochs without a better validation loss")
+    t.add_argument("--seed", type=int, metavar="N", help="random seed (default 0): same seed, same result")
+    t.add_argument("--threads", type=int, metavar="N", help="torch threads (default: torch's choice; 1 is often fastest for small models)")
+    t.add_argument("--device", choices=DEVICES, help="cpu (default), cuda or auto")
+    o = parser.add_argument_group("output")
+    o.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
+    o.add_argument("--quiet", action="store_true", help="no progress display")
+
+
+def build_run(args: argparse.Namespace) -> RunConfig:
+    """Settings from the command line; unset options keep the defaults.
+
+    Raises
+    ------
+    ConfigError
+        A value out of range (the message names the option and the allowed range).
+    """
+    parts: dict[str, dict[str, Any]] = {"data": {}, "model": {}, "train": {}}
+    for dest, (section, name) in _FIELDS.items():
+        value = getattr(args, dest, None)
+        if value is not None:
+            parts[section][name] = tuple(value) if isinstance(value, list) else value
+    # a probe for the figures is enough on the command line: no time-based probing
+    parts["train"].setdefault("probe_every_seconds", None)
+    return RunConfig(
+        data=DataConfig(**parts["data"]),
+        model=ModelConfig(**parts["model"]),
+        train=TrainConfig(**parts["train"]),
+    )
+
+
+def _fmt_time(seconds: float) -> str:
+    if not math.isfinite(seconds):
+        return "?"
+    seconds = int(round(seconds))
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+class Progress:
+    """Shows training progress on a stream: a redrawn bar on a terminal, lines otherwise."""
+
+    def __init__(self, stream: TextIO, *, tty: bool | None = None, width: int = 24) -> None:
+        self.stream = stream
+        self.tty = stream.isatty() if tty is None else tty
+        self.width = width
+        self.total = 1
+        self.epochs = 1
+        self.t0 = time.perf_counter()
+        self.last_draw = 0.0
+        self.val = math.nan
+        self.loss = math.nan
+
+    def __call__(self, ev: object) -> None:
+        name = type(ev).__name__
+        if name == "Started":
+            self.epochs = ev.epochs
+            self.total = max(1, ev.epochs * ev.batches_per_epoch)
+            self.t0 = time.perf_counter()
+            line = (f"training on {ev.n_train} windows ({ev.n_val} validation, {ev.n_test} test), "
+                    f"{ev.epochs} epochs of {ev.batches_per_epoch} batches on {ev.device}")
+            self._line(line + (f"\n  {ev.note}" if ev.note else ""))
+        elif name == "BatchDone":
+            self.loss = ev.loss
+            if self.tty:
+                now = time.perf_counter()
+                if now - self.last_draw >= 0.1:
+                    self.last_draw = now
+                    self._bar(ev.epoch, ev.step)
+        elif name == "EpochDone":
+            self.val = ev.val_loss
+            if self.tty:
+                self._bar(ev.epoch, ev.step, force=True)
+            else:
+                self._line(f"epoch {ev.epoch}/{self.epochs}  train_loss {ev.train_loss:.5g}  "
+                           f"val_loss {ev.val_loss:.5g}  lr {ev.lr:.3g}  {ev.seconds:.1f}s"
+                           + ("  (best)" if ev.improved else ""))
+        elif name == "Diverged":
+            self._line(ev.message)
+        elif name == "Finished":
+            why = {"completed": "done", "stopped": "stopped", "early_stopping":
+                   "stopped early (no better validation loss)", "diverged": "diverged"}
+            self._line(f"{why.get(ev.reason, ev.reason)}: {ev.epochs_run} epoch(s), {ev.steps} "
+                       f"steps in {_fmt_time(ev.seconds)}; best validation loss "
+                       f"{ev.best_val_loss:.5g} at epoch {ev.best_epoch}")
+
+    def _bar(self, epoch: int, step: int, force: bool = False) -> None:
+        frac = min(1.0, step / self.total)
+        elapsed = time.perf_counter() - self.t0
+        eta = elapsed * (1 - frac) / frac if frac > 0 else math.nan
+        fill = int(round(frac * self.width))
+        bar = "#" * fill + "-" * (self.width - fill)
+        text = (f"\repoch {epoch}/{self.epochs} [{bar}] {100 * frac:3.0f}%  loss {self.loss:.4g}"
+                f"  val {self.val:.4g}  ETA {_fmt_time(eta)} ")
+        self.stream.write(text)
+        self.stream.flush()
+
+    def _line(self, text: str) -> None:
+        if self.tty:
+            self.stream.write("\r\x1b[K")
+        self.stream.write(text + "\n")
+        self.stream.flush()
+
+
+def summary(result: Any) -> str:
+    """The text printed after training: test metrics beside the baselines, and the files."""
+    lines = []
+    metrics = result.metrics
+    if "test" in metrics or "validation" in metrics:
+        split = "test" if "test" in metrics else "validation"
+        entry = metrics[split]
+        lines.append(f"{split} metrics ({metrics.get('target')}, data units):")
+        lines.append(f"  {'forecast':<26}{'MAE':>12}{'RMSE':>12}{'MASE':>9}{'sMAPE %':>9}")
+        for name in ("one_step", "recursive", "naive", "seasonal_naive", "mean", "dense",
+                     "naive_recursive", "seasonal_naive_recursive", "direct", "direct_naive"):
+            if name not in entry:
+                continue
+            e = entry[name]
+
+            def f(key: str, fmt: str, e: dict = e) -> str:
+                v = e.get(key)
+                return format(v, fmt) if isinstance(v, (int, float)) else "-"
+
+            lines.append(f"  {name:<26}{f('mae', '12.4g')}{f('rmse', '12.4g')}"
+                         f"{f('mase', '9.3f')}{f('smape', '9.2f')}")
+        for note in metrics.get("notes", []):
+            lines.append(f"note: {note}")
+    elif metrics:
+        for split in ("validation", "test"):
+            if split in metrics:
+                lines.append(f"{split} loss: {metrics[split]['loss']:.5g}")
+    if result.folder is not None:
+        lines.append(f"wrote {', '.join(p.name for p in result.files)} in {result.folder}")
+    return "\n".join(lines)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the command."""
-    raise RnnvizError("not_built", "'rnnviz train' is not available yet in this version.")
+    """Train and write the run folder; return 0 (2 for bad input, raised as RnnvizError)."""
+    from pathlib import Path
+
+    from rnnviz.core.errors import DataError
+
+    run_cfg = build_run(args)
+    if not Path(args.file).is_file():
+        raise DataError("no_file", f"There is no file {args.file!r}. Check the path.")
+    from rnnviz.core.runner import prepare_csv, train_run, write_run
+
+    data, run_cfg = prepare_csv(args.file, run_cfg)
+    progress = None if args.quiet else Progress(sys.stderr)
+    result = train_run(data, run_cfg, on_event=progress)
+    write_run(result, args.out, figures=not args.no_figures)
+    print(summary(result))
+    return 0

@@ -244,7 +244,7 @@ def _load(path: Path, progress: Callable[[float], None] | None, b: _Builder) -> 
     import pyarrow as pa
 
     _tick(progress, 0.0)
-    raw = csvsniff.read_file_bytes(path)
+    raw = csvsniff.read_file_bytes(path, progress, share=0.1)
     csvsniff.check_signature(raw)
     dec = csvsniff.decode_to_utf8(raw, progress)
     del raw

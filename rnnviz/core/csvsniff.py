@@ -20,7 +20,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import mmap
 import os
 import re
 import zipfile
@@ -113,8 +112,12 @@ def cell_type(cell: str) -> str:
 # Reading bytes and recognising what is not a CSV file
 
 
-def read_file_bytes(path: str | Path) -> memoryview:
-    """Map a whole file into memory (read-only, no copy) and return a view of its bytes.
+def read_file_bytes(path: str | Path, progress: Callable[[float], None] | None = None,
+                    share: float = 0.1) -> memoryview:
+    """Read a whole file into memory, calling ``progress`` (0 to ``share``) as chunks arrive.
+
+    The bytes are copied into memory rather than memory-mapped: a mapped file that another
+    program truncates while we read it (a logger rotating its file) would crash the process.
 
     Raises
     ------
@@ -125,15 +128,25 @@ def read_file_bytes(path: str | Path) -> memoryview:
     try:
         if p.is_dir():
             raise DataError("not_a_file", f"'{p}' is a folder, not a file. Choose a CSV file.")
-        with open(p, "rb") as fh:
+        with open(p, "rb", buffering=0) as fh:
             size = os.fstat(fh.fileno()).st_size
-            if size == 0:
-                return memoryview(fh.read())
-            try:
-                mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-            except (OSError, ValueError):  # special files, some network drives
-                return memoryview(fh.read())
-        return memoryview(mm)
+            buf = bytearray(size)
+            view = memoryview(buf)
+            got, step = 0, 16 * 2**20
+            while got < size:
+                n = fh.readinto(view[got : got + step])
+                if not n:
+                    break
+                got += n
+                if progress is not None and size > step:
+                    progress(share * got / size)
+            view.release()
+            if got < size:  # the file shrank while we read it
+                del buf[got:]
+            rest = fh.read()  # or grew
+            if rest:
+                buf += rest
+        return memoryview(buf)
     except DataError:
         raise
     except FileNotFoundError:
@@ -149,11 +162,8 @@ def read_file_bytes(path: str | Path) -> memoryview:
 
 
 def scan_bytes(data: memoryview, progress: Callable[[float], None] | None = None, start: float = 0.0,
-               share: float = 0.1) -> tuple[bool, bool]:
-    """Return (all bytes are ASCII, some byte is NUL), reading the file in chunks with progress.
-
-    This pass is what pulls a mapped file from the disk, so it is where progress is reported.
-    """
+               share: float = 0.05) -> tuple[bool, bool]:
+    """Return (all bytes are ASCII, some byte is NUL), in chunks, with progress on big files."""
     arr = np.frombuffer(data, dtype=np.uint8)
     n = arr.size
     step = 16 * 2**20
@@ -303,7 +313,7 @@ def decode_to_utf8(data: memoryview, progress: Callable[[float], None] | None = 
             "This file holds binary data, not text, so it is not a CSV file. Export the data as CSV "
             "(comma- or semicolon-separated text) and open that.",
         )
-    ascii_ok, has_nul = scan_bytes(data, progress, 0.0, 0.1)
+    ascii_ok, has_nul = scan_bytes(data, progress, 0.1, 0.05)
     if has_nul:
         raw = bytes(data)
         nul = raw.count(0)

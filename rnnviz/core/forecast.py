@@ -44,6 +44,7 @@ metrics are in the data's units (:mod:`rnnviz.core.metrics`).
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -277,7 +278,11 @@ def future_times(times: np.ndarray | None, n_rows: int, steps: int) -> np.ndarra
     import pandas as pd
 
     t = pd.DatetimeIndex(times)
-    freq = pd.infer_freq(t[-min(len(t), 50):]) if len(t) >= 3 else None
+    freq = None
+    if len(t) >= 3:
+        with warnings.catch_warnings():  # pandas 3 warns that the return type will change
+            warnings.simplefilter("ignore")
+            freq = pd.infer_freq(t[-min(len(t), 50):])  # str or offset: date_range takes both
     if freq is not None:
         try:
             return pd.date_range(t[-1], periods=steps + 1, freq=freq)[1:].values

@@ -628,6 +628,7 @@ def sniff(text: str, whole_file: bool) -> Sniff:
     k = start
     types = _column_types(body_rows(k) or [recs[k][1]], m)
     has_header = _looks_like_header(recs[k][1], types) or (len(recs) == 1)
+    block_start = k if has_header else -1
     steps = 0
     while (has_header or len(recs[k][1]) != m) and k + 1 < len(recs) and len(recs[k + 1][1]) in (m, m - 1) and steps < 50:
         # a title or note line of the right width above the real header: the header is lower
@@ -638,9 +639,25 @@ def sniff(text: str, whole_file: bool) -> Sniff:
         steps += 1
         types = nxt_types
         has_header = True
+        block_start = k if block_start < 0 else block_start
+    last = k
+    if has_header:
+        # rows of units ("°C", "m/s") or logger processing codes ("Smp", "Avg") under the names
+        while k > block_start and _units_row(recs[k][1]):
+            k -= 1
+        if last > k:
+            shown = delimiter.join(recs[k + 1][1])[:60]
+            n_extra = last - k
+            issues.append(
+                Issue(
+                    "units_rows_skipped",
+                    f"Line {recs[k + 1][0] + 1} ({shown!r}) looks like units or notes under the column names; "
+                    f"{n_extra} such line{'s were' if n_extra != 1 else ' was'} skipped.",
+                )
+            )
     table_line = recs[k][0]
     header = [c.strip() for c in recs[k][1]] if has_header else None
-    body = body_rows(k) if has_header else [f for _, f in recs[k : k + MAX_TYPED_ROWS]]
+    body = body_rows(last) if has_header else [f for _, f in recs[k : k + MAX_TYPED_ROWS]]
     trailing = "none"
     row_label = False
     if header is not None:
@@ -706,9 +723,10 @@ def sniff(text: str, whole_file: bool) -> Sniff:
                 f"{delimiter_name(delimiter)}; otherwise add a header line to name the columns.",
             )
         )
-    body_line = recs[k + 1][0] if has_header and k + 1 < len(recs) else (table_line + 1 if has_header else table_line)
-    if has_header and k + 1 >= len(recs):
-        body_line = _line_after(lines, table_line)
+    if has_header:
+        body_line = recs[last + 1][0] if last + 1 < len(recs) else recs[last][0] + 1
+    else:
+        body_line = table_line
     offset_columns = []
     for j in range(min(m, MAX_TYPED_COLUMNS)):
         cells = [r[j].strip() for r in body[:MAX_TYPED_ROWS] if j < len(r) and r[j].strip()]
@@ -734,8 +752,21 @@ def sniff(text: str, whole_file: bool) -> Sniff:
     )
 
 
-def _line_after(lines: list[str], table_line: int) -> int:
-    return table_line + 1
+_UNIT = re.compile(
+    r"(?i)[\[(]?\s*(?:°\s*[cf]?|deg\s*[cf]?|degc|degf|%|‰|%rh|rh|ppm|ppb|m/s|km/h|mph|kn|knots|mm|cm|m|km|in|ft|"
+    r"hpa|pa|kpa|mbar|bar|psi|w/m2|w/m²|w/m\^2|w|kw|mw|wh|kwh|mwh|v|mv|a|ma|hz|s|ms|sec|min|h|hr|hrs|k|lux|lx|"
+    r"g|kg|mg/l|µg/m3|µg/m³|ug/m3|µs/cm|us/cm|l|l/s|m3/s|m³/s|mol|unitless|units?|volts|amps|watts|-|"
+    r"smp|avg|max|min|tot|std|wvc|ts|rn|sum|mean)\s*[\])]?"
+)
+
+
+def _units_row(fields: list[str]) -> bool:
+    """True for a line of units or logger processing codes (mostly empty or unit-like cells)."""
+    cells = [f.strip() for f in fields if f.strip()]
+    if not cells:
+        return False
+    units = sum(bool(_UNIT.fullmatch(c)) or (c[:1] in "[(" and c[-1:] in "])") for c in cells)
+    return units >= 0.6 * len(cells)
 
 
 def _row_labels(cells: list[str]) -> bool:

@@ -228,3 +228,26 @@ def test_very_long_text_cells(tmp_path):
     t = load_csv(write(tmp_path, text))
     np.testing.assert_array_equal(t.frame["v"].to_numpy(), [1.0, 2.0, 3.0])
     assert len(t.frame["note"].iloc[0]) == 300_000
+
+
+def test_units_row_under_the_header_is_skipped(tmp_path):
+    text = "time,temp,wind\n,°C,m/s\n2020-01-01 00:00,1.5,3\n2020-01-01 01:00,1.0,4\n2020-01-01 02:00,0.5,5\n"
+    t = load_csv(write(tmp_path, text))
+    assert list(t.frame.columns) == ["time", "temp", "wind"]
+    np.testing.assert_array_equal(t.frame["temp"].to_numpy(), [1.5, 1.0, 0.5])
+    assert "units_rows_skipped" in t.report.warning_codes
+
+
+def test_campbell_toa5_logger_file(tmp_path):
+    text = (
+        '"TOA5","CR1000","CR1000","1234","CR1000.Std.32","CPU:met.CR1","5678","Table1"\n'
+        '"TIMESTAMP","RECORD","AirTC_Avg","RH"\n'
+        '"TS","RN","Deg C","%"\n'
+        '"","","Avg","Smp"\n'
+        '"2020-01-01 00:10:00",0,1.5,80\n"2020-01-01 00:20:00",1,1.25,81\n"2020-01-01 00:30:00",2,1,82\n'
+    )
+    t = load_csv(write(tmp_path, text))
+    assert t.report.dialect.header_line == 1
+    assert t.time_column == "TIMESTAMP"
+    assert t.numeric_columns == ("RECORD", "AirTC_Avg", "RH")
+    np.testing.assert_array_equal(t.frame["AirTC_Avg"].to_numpy(), [1.5, 1.25, 1.0])

@@ -33,7 +33,9 @@ def write_csv(path: Path, rows: int, *, variant: str = "plain", seed: int = 0) -
     rng = np.random.default_rng(seed)
     t = pd.date_range("2015-01-01", periods=rows, freq="min")
     cols = {
-        "temperature": np.round(10 + 8 * np.sin(np.arange(rows) / 1440 * 2 * np.pi) + rng.normal(0, 0.5, rows), 2),
+        "temperature": np.round(
+            10 + 8 * np.sin(np.arange(rows) / 1440 * 2 * np.pi) + rng.normal(0, 0.5, rows), 2
+        ),
         "humidity": np.round(rng.uniform(20, 90, rows), 1),
         "pressure": np.round(1013 + rng.normal(0, 5, rows), 2),
     }
@@ -81,7 +83,9 @@ print(base, hwm())
 def peak_memory(path: Path, which: str) -> tuple[float, float]:
     """(baseline MiB after imports, peak MiB after the read) in a fresh interpreter."""
     code = _MEM.format(root=str(ROOT), path=str(path), which=which)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
     base, peak = (float(x) for x in out)
     return base, peak
 
@@ -95,7 +99,9 @@ def main(argv: list[str] | None = None) -> int:
         path = Path(tmp) / "big.csv"
         t0 = time.perf_counter()
         write_csv(path, args.rows)
-        print(f"wrote {args.rows:,} rows ({path.stat().st_size / 2**20:.1f} MiB) in {time.perf_counter() - t0:.1f} s")
+        print(
+            f"wrote {args.rows:,} rows ({path.stat().st_size / 2**20:.1f} MiB) in {time.perf_counter() - t0:.1f} s"
+        )
         # warm up both (page cache, imports, pyarrow thread pool)
         load_csv(path)
         pd.read_csv(path, engine="pyarrow")
@@ -105,21 +111,29 @@ def main(argv: list[str] | None = None) -> int:
             ours += _time(lambda: load_csv(path), 1)
             plain += _time(lambda: pd.read_csv(path, engine="pyarrow"), 1)
         m_ours, m_plain = statistics.median(ours), statistics.median(plain)
-        print(f"load_csv                         median {m_ours * 1000:7.1f} ms  (runs: {', '.join(f'{x * 1000:.0f}' for x in ours)})")
-        print(f"pandas.read_csv(engine=pyarrow)  median {m_plain * 1000:7.1f} ms  (runs: {', '.join(f'{x * 1000:.0f}' for x in plain)})")
+        print(
+            f"load_csv                         median {m_ours * 1000:7.1f} ms  (runs: {', '.join(f'{x * 1000:.0f}' for x in ours)})"
+        )
+        print(
+            f"pandas.read_csv(engine=pyarrow)  median {m_plain * 1000:7.1f} ms  (runs: {', '.join(f'{x * 1000:.0f}' for x in plain)})"
+        )
         print(f"ratio load_csv / pandas-pyarrow: {m_ours / m_plain:.2f}x  (goal <= 1.5x)")
         b1, p1 = peak_memory(path, "rnnviz")
         b2, p2 = peak_memory(path, "pandas")
         print(f"peak RSS load_csv: {p1:.0f} MiB (+{p1 - b1:.0f} MiB over {b1:.0f} after imports)")
         print(f"peak RSS pandas:   {p2:.0f} MiB (+{p2 - b2:.0f} MiB over {b2:.0f} after imports)")
         table = load_csv(path)
-        print(f"check: {len(table.frame):,} rows, time column {table.time_column!r}, numeric {table.numeric_columns}")
+        print(
+            f"check: {len(table.frame):,} rows, time column {table.time_column!r}, numeric {table.numeric_columns}"
+        )
         for variant in ("decimal_comma", "dayfirst"):
             p = Path(tmp) / f"{variant}.csv"
             write_csv(p, args.rows, variant=variant)
             load_csv(p)
             runs = _time(lambda p=p: load_csv(p), 3)
-            print(f"load_csv on the {variant} variant: median {statistics.median(runs) * 1000:.0f} ms")
+            print(
+                f"load_csv on the {variant} variant: median {statistics.median(runs) * 1000:.0f} ms"
+            )
     return 0
 
 

@@ -75,5 +75,7 @@ def test_inspect_imports_neither_torch_nor_qt(tmp_path):
         "bad = [m for m in ('torch', 'PySide6', 'pyqtgraph') if m in sys.modules]\n"
         "print('RC', rc, 'BAD', bad)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert "RC 0 BAD []" in out

@@ -18,7 +18,9 @@ import sys
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add this command's arguments."""
     parser.add_argument("file", metavar="FILE", help="the CSV file to read")
-    parser.add_argument("--json", action="store_true", help="print one JSON object instead of the readable report")
+    parser.add_argument(
+        "--json", action="store_true", help="print one JSON object instead of the readable report"
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -106,7 +106,9 @@ class LoadedTable:
         return len(self.frame)
 
 
-def rows_needed(lookback: int, horizon: int, *, step: int = 1, delay: int = 0, windows: int = 1) -> int:
+def rows_needed(
+    lookback: int, horizon: int, *, step: int = 1, delay: int = 0, windows: int = 1
+) -> int:
     """Rows needed for ``windows`` training windows of ``lookback`` steps and ``horizon`` targets.
 
     A window's inputs span ``(lookback - 1) * step + 1`` rows, its targets come ``delay + 1``
@@ -115,7 +117,9 @@ def rows_needed(lookback: int, horizon: int, *, step: int = 1, delay: int = 0, w
     return (lookback - 1) * step + 1 + delay + horizon + max(0, windows - 1)
 
 
-def require_rows(table: LoadedTable | pd.DataFrame | int, needed: int, what: str = "This setting") -> None:
+def require_rows(
+    table: LoadedTable | pd.DataFrame | int, needed: int, what: str = "This setting"
+) -> None:
     """Raise DataError ``too_short`` when the table has fewer than ``needed`` rows.
 
     Parameters
@@ -127,7 +131,11 @@ def require_rows(table: LoadedTable | pd.DataFrame | int, needed: int, what: str
     what : str
         What needs them, for the message: ``"A lookback of 48 and a horizon of 12"``.
     """
-    n = table if isinstance(table, (int, np.integer)) else len(table if isinstance(table, pd.DataFrame) else table.frame)
+    n = (
+        table
+        if isinstance(table, (int, np.integer))
+        else len(table if isinstance(table, pd.DataFrame) else table.frame)
+    )
     if n < needed:
         raise DataError(
             "too_short",
@@ -161,9 +169,15 @@ def load_csv(path: str | Path, *, progress: Callable[[float], None] | None = Non
     except DataError:
         raise
     except MemoryError:
-        raise DataError("too_large", "The file is too large to load into memory. Use a shorter file, or fewer columns.") from None
+        raise DataError(
+            "too_large",
+            "The file is too large to load into memory. Use a shorter file, or fewer columns.",
+        ) from None
     except _content_errors() as exc:
-        raise DataError("unreadable_csv", f"The file could not be read as a table ({_short(exc)}). Check that it is a CSV file.") from None
+        raise DataError(
+            "unreadable_csv",
+            f"The file could not be read as a table ({_short(exc)}). Check that it is a CSV file.",
+        ) from None
 
 
 def inspect_csv(path: str | Path) -> LoadReport:
@@ -180,9 +194,15 @@ def inspect_csv(path: str | Path) -> LoadReport:
     except DataError as exc:
         return b.failed(exc.code, exc.message)
     except MemoryError:
-        return b.failed("too_large", "The file is too large to load into memory. Use a shorter file, or fewer columns.")
+        return b.failed(
+            "too_large",
+            "The file is too large to load into memory. Use a shorter file, or fewer columns.",
+        )
     except _content_errors() as exc:
-        return b.failed("unreadable_csv", f"The file could not be read as a table ({_short(exc)}). Check that it is a CSV file.")
+        return b.failed(
+            "unreadable_csv",
+            f"The file could not be read as a table ({_short(exc)}). Check that it is a CSV file.",
+        )
     except Exception as exc:  # noqa: BLE001 - inspect must always answer
         return b.failed(
             "internal_error",
@@ -217,7 +237,13 @@ class _Builder:
         self.warnings.append(Issue(code, message))
 
     def failed(self, code: str, message: str) -> LoadReport:
-        return LoadReport(path=self.path, ok=False, dialect=self.dialect, warnings=tuple(self.warnings), error=Issue(code, message))
+        return LoadReport(
+            path=self.path,
+            ok=False,
+            dialect=self.dialect,
+            warnings=tuple(self.warnings),
+            error=Issue(code, message),
+        )
 
 
 def _tick(progress: Callable[[float], None] | None, x: float) -> None:
@@ -232,8 +258,8 @@ def _tick(progress: Callable[[float], None] | None, x: float) -> None:
 @dataclass
 class _Col:
     name: str
-    kind: str                      # numeric / text / empty / time
-    values: Any = None             # float64 ndarray, int64 ns ndarray, or pandas Series of text
+    kind: str  # numeric / text / empty / time
+    values: Any = None  # float64 ndarray, int64 ns ndarray, or pandas Series of text
     missing: int = 0
     parsed_time: timecols.ParsedTime | None = None
     auto_named: bool = False
@@ -273,7 +299,10 @@ def _load(path: Path, progress: Callable[[float], None] | None, b: _Builder) -> 
     table = _read(body, sn, b, progress, text)
     _tick(progress, 0.75)
     if table.num_rows == 0:
-        raise DataError("no_data", "The file has column names but no data rows. Check that you saved the whole table.")
+        raise DataError(
+            "no_data",
+            "The file has column names but no data rows. Check that you saved the whole table.",
+        )
     lines = csvsniff.LineMap(data[offset:], sn.body_line)
     cols = _columns(table, sn, b, lines)
     del table
@@ -296,7 +325,9 @@ def _read(body, sn: csvsniff.Sniff, b: _Builder, progress, sample: str):
         try:
             return pcsv.read_csv(
                 pa.BufferReader(body),
-                read_options=pcsv.ReadOptions(column_names=names, block_size=min(block, 1 << 30), use_threads=True),
+                read_options=pcsv.ReadOptions(
+                    column_names=names, block_size=min(block, 1 << 30), use_threads=True
+                ),
                 parse_options=pcsv.ParseOptions(
                     delimiter=sn.delimiter,
                     quote_char='"',
@@ -311,7 +342,9 @@ def _read(body, sn: csvsniff.Sniff, b: _Builder, progress, sample: str):
                     decimal_point=sn.decimal,
                     check_utf8=False,
                     # times with UTC offsets stay text so the offsets can be reported
-                    column_types={names[j]: pa.string() for j in sn.offset_columns if j < len(names)},
+                    column_types={
+                        names[j]: pa.string() for j in sn.offset_columns if j < len(names)
+                    },
                 ),
             )
         except pa.ArrowInvalid as exc:
@@ -322,7 +355,9 @@ def _read(body, sn: csvsniff.Sniff, b: _Builder, progress, sample: str):
             if re.search(r"Expected \d+ columns?, got \d+", msg):
                 return _ragged(body, sn, b, progress)
             return _read_pandas(body, sn, names, progress)
-    return _read_pandas(body, sn, names, progress)  # pragma: no cover - block size retries exhausted
+    return _read_pandas(
+        body, sn, names, progress
+    )  # pragma: no cover - block size retries exhausted
 
 
 def _body_text(body) -> io.TextIOWrapper:
@@ -331,7 +366,9 @@ def _body_text(body) -> io.TextIOWrapper:
 
 def _ragged(body, sn: csvsniff.Sniff, b: _Builder, progress):
     n = len(sn.names)
-    bad = csvsniff.find_ragged_line(_body_text(body), n, sn.delimiter, sn.body_line, allow_trailing=True)
+    bad = csvsniff.find_ragged_line(
+        _body_text(body), n, sn.delimiter, sn.body_line, allow_trailing=True
+    )
     if bad is not None:
         line, got, fields = bad
         what = "the header has" if sn.header_line is not None else "the first line has"
@@ -341,10 +378,19 @@ def _ragged(body, sn: csvsniff.Sniff, b: _Builder, progress):
                 f"Line {line} could not be split into fields (an unclosed quote?). Fix or delete that line.",
             )
         tip = f"Fix or delete that line, or check that the delimiter is {delimiter_name(sn.delimiter)}."
-        if got > n and sn.delimiter == "," and any(re.fullmatch(r"\d{3}(?:\.\d+)?", f.strip()) for f in fields):
-            tip += " Numbers written with ',' as a thousands separator must be quoted (\"1,234.5\")."
+        if (
+            got > n
+            and sn.delimiter == ","
+            and any(re.fullmatch(r"\d{3}(?:\.\d+)?", f.strip()) for f in fields)
+        ):
+            tip += (
+                " Numbers written with ',' as a thousands separator must be quoted (\"1,234.5\")."
+            )
         short = ": a field is missing or the line is cut short" if got < n else ""
-        raise DataError("ragged_rows", f"Line {line} has {got} field{'s' * (got != 1)} but {what} {n}{short}. {tip}")
+        raise DataError(
+            "ragged_rows",
+            f"Line {line} has {got} field{'s' * (got != 1)} but {what} {n}{short}. {tip}",
+        )
     # every longer line only has empty fields at its end: trailing delimiters on some lines
     b.warn(
         "trailing_delimiter",
@@ -359,7 +405,13 @@ def _ragged(body, sn: csvsniff.Sniff, b: _Builder, progress):
 def _widest(body, delimiter: str) -> int:
     import csv
 
-    return max((len(r) for r in csv.reader(_body_text(body), delimiter=delimiter, quotechar='"', strict=False)), default=0)
+    return max(
+        (
+            len(r)
+            for r in csv.reader(_body_text(body), delimiter=delimiter, quotechar='"', strict=False)
+        ),
+        default=0,
+    )
 
 
 def _read_pandas(body, sn: csvsniff.Sniff, names: list[str], progress):
@@ -403,9 +455,15 @@ def _read_pandas(body, sn: csvsniff.Sniff, names: list[str], progress):
                 f"Line {sn.body_line + int(m.group(1))} has {m.group(2)} fields but the header has {len(names)}. "
                 f"Fix or delete that line, or check that the delimiter is {delimiter_name(sn.delimiter)}.",
             ) from None
-        raise DataError("unreadable_csv", f"The file could not be split into fields ({_short(exc)}). Check for unclosed quotes.") from None
+        raise DataError(
+            "unreadable_csv",
+            f"The file could not be split into fields ({_short(exc)}). Check for unclosed quotes.",
+        ) from None
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame({n: [] for n in names})
-    arrays = [pa.array(frame[c].to_numpy(dtype=object), type=pa.string(), from_pandas=True) for c in frame.columns]
+    arrays = [
+        pa.array(frame[c].to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+        for c in frame.columns
+    ]
     return pa.table(arrays, names=[str(c) for c in frame.columns])
 
 
@@ -427,16 +485,27 @@ def _columns(table, sn: csvsniff.Sniff, b: _Builder, lines: csvsniff.LineMap) ->
         if pa.types.is_null(t) or col.null_count == n:
             c.values = np.full(n, np.nan)
             c.missing = n
-        elif pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t) or pa.types.is_decimal(t):
+        elif (
+            pa.types.is_integer(t)
+            or pa.types.is_floating(t)
+            or pa.types.is_boolean(t)
+            or pa.types.is_decimal(t)
+        ):
             c.kind = "numeric"
-            c.values = np.ascontiguousarray(col.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
+            c.values = np.ascontiguousarray(
+                col.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64
+            )
         elif pa.types.is_timestamp(t) or pa.types.is_date(t):
             c.kind, c.parsed_time = "time", timecols.from_arrow(col, name)
         elif pa.types.is_time(t):
             c.kind, c.values = "text", col.cast(pa.string())
             c.notes.append("time_of_day")
         else:
-            s = col if pa.types.is_string(t) or pa.types.is_large_string(t) else col.cast(pa.string())
+            s = (
+                col
+                if pa.types.is_string(t) or pa.types.is_large_string(t)
+                else col.cast(pa.string())
+            )
             s = s.combine_chunks() if isinstance(s, pa.ChunkedArray) and s.num_chunks != 1 else s
             _classify_text(c, s, sn, b, lines)
         out.append(c)
@@ -501,7 +570,9 @@ def _classify_text(c: _Col, s, sn: csvsniff.Sniff, b: _Builder, lines: csvsniff.
 # Putting the table together
 
 
-def _assemble(cols: list[_Col], sn: csvsniff.Sniff, b: _Builder, lines: csvsniff.LineMap) -> LoadedTable:
+def _assemble(
+    cols: list[_Col], sn: csvsniff.Sniff, b: _Builder, lines: csvsniff.LineMap
+) -> LoadedTable:
     n = len(cols[0].values) if cols[0].values is not None else len(cols[0].parsed_time.ns)
     cols = _drop_helper_columns(cols, sn, b)
     time_col, time_parse, combined = _choose_time(cols, b)
@@ -562,7 +633,10 @@ def _assemble(cols: list[_Col], sn: csvsniff.Sniff, b: _Builder, lines: csvsniff
             keep &= ~bad
     idx = np.flatnonzero(keep) if not keep.all() else None
     if idx is not None and idx.size == 0:
-        raise DataError("no_data", "No row of the file holds a usable value. Check the delimiter and the decimal mark.")
+        raise DataError(
+            "no_data",
+            "No row of the file holds a usable value. Check the delimiter and the decimal mark.",
+        )
     arrays = _arrays(cols, idx)
     rows_in_file = n if idx is None else idx.size
     if time_col is not None:
@@ -602,7 +676,9 @@ def _missing_mask(c: _Col) -> np.ndarray:
     import pyarrow.compute as pc
 
     s = pc.utf8_trim_whitespace(c.values)
-    return np.asarray(pc.fill_null(pc.equal(s, ""), True).to_numpy(zero_copy_only=False), dtype=bool)
+    return np.asarray(
+        pc.fill_null(pc.equal(s, ""), True).to_numpy(zero_copy_only=False), dtype=bool
+    )
 
 
 def _drop_helper_columns(cols: list[_Col], sn: csvsniff.Sniff, b: _Builder) -> list[_Col]:
@@ -639,7 +715,9 @@ def _drop_helper_columns(cols: list[_Col], sn: csvsniff.Sniff, b: _Builder) -> l
     return keep
 
 
-def _choose_time(cols: list[_Col], b: _Builder) -> tuple[_Col | None, timecols.ParsedTime | None, str | None]:
+def _choose_time(
+    cols: list[_Col], b: _Builder
+) -> tuple[_Col | None, timecols.ParsedTime | None, str | None]:
     """First text/typed time column, else the first plausible numeric one; combine date + time of day."""
     found = [c for c in cols if c.kind == "time"]
     combined = None
@@ -652,8 +730,13 @@ def _choose_time(cols: list[_Col], b: _Builder) -> tuple[_Col | None, timecols.P
             if nxt.kind == "text":
                 both = timecols.combine_date_and_time(pt.ns, nxt.values)
                 if both is not None and (both != NAT).sum() >= 0.9 * (pt.ns != NAT).sum():
-                    pt = timecols.ParsedTime(ns=both, unit=pt.unit + f" + time of day from '{nxt.name}'",
-                                             timezone=pt.timezone, unparsed=pt.unparsed, issues=pt.issues)
+                    pt = timecols.ParsedTime(
+                        ns=both,
+                        unit=pt.unit + f" + time of day from '{nxt.name}'",
+                        timezone=pt.timezone,
+                        unparsed=pt.unparsed,
+                        issues=pt.issues,
+                    )
                     tc.parsed_time = pt
                     cols.remove(nxt)
                     combined = nxt.name
@@ -723,9 +806,16 @@ def _build_frame(cols: list[_Col], arrays: dict[str, np.ndarray]) -> pd.DataFram
     return frame
 
 
-def _order_times(arrays: dict[str, np.ndarray], name: str, ns: np.ndarray, pt: timecols.ParsedTime, b: _Builder,
-                 lines: csvsniff.LineMap, idx: np.ndarray | None, combined: str | None
-                 ) -> tuple[dict[str, np.ndarray], TimeReport]:
+def _order_times(
+    arrays: dict[str, np.ndarray],
+    name: str,
+    ns: np.ndarray,
+    pt: timecols.ParsedTime,
+    b: _Builder,
+    lines: csvsniff.LineMap,
+    idx: np.ndarray | None,
+    combined: str | None,
+) -> tuple[dict[str, np.ndarray], TimeReport]:
     def line_of(i: int) -> int:
         return lines.line(int(i if idx is None else idx[i]))
 
@@ -740,7 +830,10 @@ def _order_times(arrays: dict[str, np.ndarray], name: str, ns: np.ndarray, pt: t
         reverse = bool(np.all(d <= 0))
         if fall_back is None:
             if reverse:
-                b.warn("unsorted", "The rows were in reverse time order (newest first); they were put in time order.")
+                b.warn(
+                    "unsorted",
+                    "The rows were in reverse time order (newest first); they were put in time order.",
+                )
             else:
                 k = int((d < 0).sum())
                 b.warn(
@@ -799,11 +892,15 @@ def _order_times(arrays: dict[str, np.ndarray], name: str, ns: np.ndarray, pt: t
         first=timecols.iso(int(ns[0])),
         last=timecols.iso(int(ns[-1])),
         median_step=None if steps.median is None else steps.median / NS,
-        median_step_text=duration_text(None if steps.median is None else steps.median / NS) if steps.median else "none (one time only)",
+        median_step_text=duration_text(None if steps.median is None else steps.median / NS)
+        if steps.median
+        else "none (one time only)",
         gaps=steps.gaps,
         largest_gap=None if steps.largest is None else steps.largest / NS,
         largest_gap_text=duration_text(steps.largest / NS) if steps.largest else "",
-        largest_gap_after=timecols.iso(steps.largest_after) if steps.largest_after is not None else None,
+        largest_gap_after=timecols.iso(steps.largest_after)
+        if steps.largest_after is not None
+        else None,
         duplicates=ndup,
         duplicate_policy=DUPLICATE_POLICY,
         sorted=was_sorted,
@@ -822,7 +919,9 @@ def _first_duplicate_line(line_of, pt: timecols.ParsedTime, idx: np.ndarray | No
     return f", line {line_of(int(repeat.min()))}"
 
 
-def _merge_duplicates(arrays: dict[str, np.ndarray], name: str, dup: np.ndarray) -> dict[str, np.ndarray]:
+def _merge_duplicates(
+    arrays: dict[str, np.ndarray], name: str, dup: np.ndarray
+) -> dict[str, np.ndarray]:
     """Merge sorted rows that share a time: numbers averaged (NaN ignored), others from the first."""
     group = np.cumsum(~dup) - 1  # (N,) group id of each sorted row
     out: dict[str, np.ndarray] = {}
@@ -849,11 +948,17 @@ def _stats(v: np.ndarray, no_nan: bool = False) -> tuple[int, float, float, floa
     if k == v.size:
         return k, float(v.min()), float(v.max()), float(v.mean())
     ok = ~nan
-    return k, float(np.fmin.reduce(v)), float(np.fmax.reduce(v)), float(np.add.reduce(v, where=ok) / k)
+    return (
+        k,
+        float(np.fmin.reduce(v)),
+        float(np.fmax.reduce(v)),
+        float(np.add.reduce(v, where=ok) / k),
+    )
 
 
-def _column_reports(cols: list[_Col], arrays: dict[str, np.ndarray], time_col: _Col | None
-                    ) -> tuple[list[ColumnReport], list[str]]:
+def _column_reports(
+    cols: list[_Col], arrays: dict[str, np.ndarray], time_col: _Col | None
+) -> tuple[list[ColumnReport], list[str]]:
     reports: list[ColumnReport] = []
     numeric: list[str] = []
     n = len(arrays[cols[0].name])
@@ -882,8 +987,14 @@ def _column_reports(cols: list[_Col], arrays: dict[str, np.ndarray], time_col: _
     return reports, numeric
 
 
-def _post_checks(cols: list[_Col], arrays: dict[str, np.ndarray], sn: csvsniff.Sniff, b: _Builder, reports: list[ColumnReport],
-                 rows_in_file: int) -> None:
+def _post_checks(
+    cols: list[_Col],
+    arrays: dict[str, np.ndarray],
+    sn: csvsniff.Sniff,
+    b: _Builder,
+    reports: list[ColumnReport],
+    rows_in_file: int,
+) -> None:
     """Notices about column kinds, and the checks that catch quiet misreads."""
     text = [c.name for c in cols if c.kind == "text"]
     if text:
@@ -917,7 +1028,11 @@ def _post_checks(cols: list[_Col], arrays: dict[str, np.ndarray], sn: csvsniff.S
             "Leave it out of the inputs.",
         )
     if sn.header_line is not None:
-        looks = [c.name for c in cols if c.kind == "numeric" and not c.auto_named and csvsniff.cell_type(c.name) == "number"]
+        looks = [
+            c.name
+            for c in cols
+            if c.kind == "numeric" and not c.auto_named and csvsniff.cell_type(c.name) == "number"
+        ]
         if looks and len(looks) >= max(1, (len([c for c in cols if c.kind == "numeric"]) + 1) // 2):
             b.warn(
                 "header_looks_like_data",
@@ -925,7 +1040,10 @@ def _post_checks(cols: list[_Col], arrays: dict[str, np.ndarray], sn: csvsniff.S
                 "add a header line; rnnviz took it as the header.",
             )
     if rows_in_file < 3:
-        b.warn("very_few_rows", f"The file has only {rows_in_file} data row{'s' * (rows_in_file != 1)}; a model needs many more.")
+        b.warn(
+            "very_few_rows",
+            f"The file has only {rows_in_file} data row{'s' * (rows_in_file != 1)}; a model needs many more.",
+        )
 
 
 def _no_numeric(cols: list[_Col], arrays: dict[str, np.ndarray], sn: csvsniff.Sniff) -> None:

@@ -48,13 +48,53 @@ MISSING_TOKENS = frozenset(
 """Cells that mean "no value" (compared lower-case)."""
 ERROR_TOKENS = frozenset(
     {
-        "#div/0!", "#n/a", "#value!", "#ref!", "#name?", "#num!", "#null!", "#spill!", "#calc!",
-        "#getting_data", "#field!", "#blocked!", "#unknown!", "#error!", "#n/a n/a", "?", "??",
-        "-", "--", "---", ".", "error", "err", "#error", "nv", "n.v.", "x", "*",
+        "#div/0!",
+        "#n/a",
+        "#value!",
+        "#ref!",
+        "#name?",
+        "#num!",
+        "#null!",
+        "#spill!",
+        "#calc!",
+        "#getting_data",
+        "#field!",
+        "#blocked!",
+        "#unknown!",
+        "#error!",
+        "#n/a n/a",
+        "?",
+        "??",
+        "-",
+        "--",
+        "---",
+        ".",
+        "error",
+        "err",
+        "#error",
+        "nv",
+        "n.v.",
+        "x",
+        "*",
     }
 )
 """Spreadsheet error cells and placeholders (compared lower-case); counted as missing."""
-PYARROW_NULLS = ["", "NA", "N/A", "n/a", "NaN", "nan", "-nan", "-NaN", "null", "NULL", "Null", "None", "none", "<NA>"]
+PYARROW_NULLS = [
+    "",
+    "NA",
+    "N/A",
+    "n/a",
+    "NaN",
+    "nan",
+    "-nan",
+    "-NaN",
+    "null",
+    "NULL",
+    "Null",
+    "None",
+    "none",
+    "<NA>",
+]
 """Values pyarrow may turn into nulls itself while reading (a subset of MISSING_TOKENS)."""
 
 _NUMBER_ANY = re.compile(
@@ -68,7 +108,9 @@ _DATE_LIKE = re.compile(
     r"|\d{4}\s*-?\s*Q[1-4]"
 )
 _WORD = re.compile(r"[\w .\-/()%°:#+&'\[\]]*")
-_COMMA_DEC = re.compile(r"[+-]?\d+,\d{1,2}|[+-]?\d+,\d{4,}|[+-]?0,\d+|[+-]?\d{1,3}(?:\.\d{3})+,\d+|[+-]?,\d+")
+_COMMA_DEC = re.compile(
+    r"[+-]?\d+,\d{1,2}|[+-]?\d+,\d{4,}|[+-]?0,\d+|[+-]?\d{1,3}(?:\.\d{3})+,\d+|[+-]?,\d+"
+)
 _DOT_DEC = re.compile(
     r"[+-]?\d+\.\d{1,2}(?:[eE][+-]?\d+)?|[+-]?\d+\.\d{4,}(?:[eE][+-]?\d+)?|[+-]?0\.\d+(?:[eE][+-]?\d+)?"
     r"|[+-]?\d{1,3}(?:,\d{3})+\.\d+|[+-]?\.\d+"
@@ -112,8 +154,9 @@ def cell_type(cell: str) -> str:
 # Reading bytes and recognising what is not a CSV file
 
 
-def read_file_bytes(path: str | Path, progress: Callable[[float], None] | None = None,
-                    share: float = 0.1) -> memoryview:
+def read_file_bytes(
+    path: str | Path, progress: Callable[[float], None] | None = None, share: float = 0.1
+) -> memoryview:
     """Read a whole file into memory, calling ``progress`` (0 to ``share``) as chunks arrive.
 
     The bytes are copied into memory rather than memory-mapped: a mapped file that another
@@ -150,19 +193,30 @@ def read_file_bytes(path: str | Path, progress: Callable[[float], None] | None =
     except DataError:
         raise
     except FileNotFoundError:
-        raise DataError("file_not_found", f"There is no file '{p}'. Check the name and the folder.") from None
+        raise DataError(
+            "file_not_found", f"There is no file '{p}'. Check the name and the folder."
+        ) from None
     except IsADirectoryError:
-        raise DataError("not_a_file", f"'{p}' is a folder, not a file. Choose a CSV file.") from None
+        raise DataError(
+            "not_a_file", f"'{p}' is a folder, not a file. Choose a CSV file."
+        ) from None
     except PermissionError:
         raise DataError(
-            "permission_denied", f"rnnviz may not read '{p}'. Check the file's permissions, or copy it somewhere you own."
+            "permission_denied",
+            f"rnnviz may not read '{p}'. Check the file's permissions, or copy it somewhere you own.",
         ) from None
     except OSError as exc:
-        raise DataError("unreadable_file", f"'{p}' could not be read ({exc.strerror or exc}).") from None
+        raise DataError(
+            "unreadable_file", f"'{p}' could not be read ({exc.strerror or exc})."
+        ) from None
 
 
-def scan_bytes(data: memoryview, progress: Callable[[float], None] | None = None, start: float = 0.0,
-               share: float = 0.05) -> tuple[bool, bool]:
+def scan_bytes(
+    data: memoryview,
+    progress: Callable[[float], None] | None = None,
+    start: float = 0.0,
+    share: float = 0.05,
+) -> tuple[bool, bool]:
     """Return (all bytes are ASCII, some byte is NUL), in chunks, with progress on big files."""
     arr = np.frombuffer(data, dtype=np.uint8)
     n = arr.size
@@ -201,10 +255,19 @@ def check_signature(data: memoryview | bytes | bytearray) -> None:
         except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
             names = []
         if any(n.startswith("xl/") for n in names) or b"xl/" in bytes(data[:4096]):
-            raise DataError("excel_workbook", f"This is an Excel workbook (.xlsx), not a CSV file, even if its name ends in .csv. {save_as}")
+            raise DataError(
+                "excel_workbook",
+                f"This is an Excel workbook (.xlsx), not a CSV file, even if its name ends in .csv. {save_as}",
+            )
         if "content.xml" in names or b"opendocument" in bytes(data[:512]):
-            raise DataError("spreadsheet_file", f"This is an OpenDocument spreadsheet (.ods), not a CSV file. {save_as}")
-        raise DataError("zip_archive", "This is a zip archive, not a CSV file. Unpack it and open the CSV file inside.")
+            raise DataError(
+                "spreadsheet_file",
+                f"This is an OpenDocument spreadsheet (.ods), not a CSV file. {save_as}",
+            )
+        raise DataError(
+            "zip_archive",
+            "This is a zip archive, not a CSV file. Unpack it and open the CSV file inside.",
+        )
     if head.startswith(_OLE2):
         raise DataError(
             "excel_workbook",
@@ -218,7 +281,10 @@ def check_signature(data: memoryview | bytes | bytearray) -> None:
         (b"Rar!", "a RAR archive"),
     ):
         if head.startswith(magic):
-            raise DataError("compressed_file", f"This is {what}, not a CSV file. Decompress it and open the CSV file inside.")
+            raise DataError(
+                "compressed_file",
+                f"This is {what}, not a CSV file. Decompress it and open the CSV file inside.",
+            )
     for magic, what in (
         (b"PAR1", "a Parquet file"),
         (b"%PDF", "a PDF document"),
@@ -229,7 +295,10 @@ def check_signature(data: memoryview | bytes | bytearray) -> None:
         (b"\xff\xd8\xff", "a JPEG image"),
     ):
         if head.startswith(magic):
-            raise DataError("binary_file", f"This is {what}, not a CSV file. Export the data as CSV text and open that.")
+            raise DataError(
+                "binary_file",
+                f"This is {what}, not a CSV file. Export the data as CSV text and open that.",
+            )
     probe = bytes(data[:4096]).lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if probe.startswith((b"<?xml", b"<html", b"<!doctype", b"<table", b"<workbook")):
         office = b"urn:schemas-microsoft-com:office:spreadsheet" in bytes(data[:65536])
@@ -272,7 +341,9 @@ def decode_to_utf8(data: memoryview, progress: Callable[[float], None] | None = 
     issues: list[Issue] = []
     head = bytes(data[:SAMPLE_BYTES])
     if not head.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe") and not _rest_has_text(data):
-        raise DataError("empty_file", "The file is empty. Choose a CSV file that holds a table of numbers.")
+        raise DataError(
+            "empty_file", "The file is empty. Choose a CSV file that holds a table of numbers."
+        )
     encoding = ""
     for bom, enc in _BOMS:
         if head.startswith(bom):
@@ -530,7 +601,9 @@ def _looks_like_header(fields: list[str], types: list[str], strict: bool = False
     return False
 
 
-def _decimal_and_thousands(rows: list[list[str]], delimiter: str) -> tuple[str, str | None, Issue | None]:
+def _decimal_and_thousands(
+    rows: list[list[str]], delimiter: str
+) -> tuple[str, str | None, Issue | None]:
     cd = dd = amb = eu = en = sp = ap = 0
     for r in rows[:MAX_TYPED_ROWS]:
         for cell in r[:MAX_TYPED_COLUMNS]:
@@ -593,7 +666,10 @@ def sniff(text: str, whole_file: bool) -> Sniff:
     """
     lines = _split_lines(text)[:MAX_SNIFF_LINES]
     if not any(ln.strip() for ln in lines):
-        raise DataError("empty_file", "The file has no text in it. Choose a CSV file that holds a table of numbers.")
+        raise DataError(
+            "empty_file",
+            "The file has no text in it. Choose a CSV file that holds a table of numbers.",
+        )
     issues: list[Issue] = []
     best: tuple[float, int, int, str, list[tuple[int, list[str]]]] | None = None
     for d in DELIMITERS:
@@ -619,7 +695,9 @@ def sniff(text: str, whole_file: bool) -> Sniff:
         if m != 1:
             recs = [(ln, [delimiter.join(f)]) for ln, f in recs]
             m = 1
-    multiline = any(recs[i + 1][0] - recs[i][0] > 1 and '"' in "".join(recs[i][1]) for i in range(len(recs) - 1))
+    multiline = any(
+        recs[i + 1][0] - recs[i][0] > 1 and '"' in "".join(recs[i][1]) for i in range(len(recs) - 1)
+    )
     multiline = multiline or any("\n" in c for _, f in recs[:MAX_TYPED_ROWS] for c in f)
 
     def body_rows(k: int) -> list[list[str]]:
@@ -630,7 +708,12 @@ def sniff(text: str, whole_file: bool) -> Sniff:
     has_header = _looks_like_header(recs[k][1], types) or (len(recs) == 1)
     block_start = k if has_header else -1
     steps = 0
-    while (has_header or len(recs[k][1]) != m) and k + 1 < len(recs) and len(recs[k + 1][1]) in (m, m - 1) and steps < 50:
+    while (
+        (has_header or len(recs[k][1]) != m)
+        and k + 1 < len(recs)
+        and len(recs[k + 1][1]) in (m, m - 1)
+        and steps < 50
+    ):
         # a title or note line of the right width above the real header: the header is lower
         nxt_types = _column_types(body_rows(k + 1), m) if body_rows(k + 1) else types
         if not body_rows(k + 1) or not _looks_like_header(recs[k + 1][1], nxt_types, strict=True):
@@ -681,9 +764,15 @@ def sniff(text: str, whole_file: bool) -> Sniff:
                 )
         elif len(header) < m:
             header = header + [""] * (m - len(header))
-    if header is not None and header and header[-1] == "" and body and all(
-        len(r) < m or r[m - 1].strip() == "" for r in body
-    ) and trailing == "none" and m > 1:
+    if (
+        header is not None
+        and header
+        and header[-1] == ""
+        and body
+        and all(len(r) < m or r[m - 1].strip() == "" for r in body)
+        and trailing == "none"
+        and m > 1
+    ):
         trailing = "empty_column"
     if header is None:
         names = [f"column_{j + 1}" for j in range(m)]
@@ -847,21 +936,32 @@ class LineMap:
         return self._first + row + 1
 
 
-def find_ragged_line(text_lines: list[str] | io.TextIOBase, expected: int, delimiter: str,
-                     first_line: int, allow_trailing: bool = False) -> tuple[int, int, list[str]] | None:
+def find_ragged_line(
+    text_lines: list[str] | io.TextIOBase,
+    expected: int,
+    delimiter: str,
+    first_line: int,
+    allow_trailing: bool = False,
+) -> tuple[int, int, list[str]] | None:
     """Find the first line whose field count differs from ``expected``.
 
     Returns (1-based line number, number of fields, fields) or None when every line fits.
     With ``allow_trailing`` a line whose extra fields are all empty counts as fitting.
     """
-    reader = csv.reader(text_lines, delimiter=delimiter, quotechar='"', doublequote=True, strict=False)
+    reader = csv.reader(
+        text_lines, delimiter=delimiter, quotechar='"', doublequote=True, strict=False
+    )
     start = 0
     try:
         for fields in reader:
             ok = (
                 not fields
                 or len(fields) == expected
-                or (allow_trailing and len(fields) > expected and not any(f.strip() for f in fields[expected:]))
+                or (
+                    allow_trailing
+                    and len(fields) > expected
+                    and not any(f.strip() for f in fields[expected:])
+                )
             )
             if not ok:
                 return first_line + start + 1, len(fields), fields
@@ -879,15 +979,17 @@ def find_ragged_line(text_lines: list[str] | io.TextIOBase, expected: int, delim
 class ParsedNumbers:
     """Result of :func:`parse_numbers` on one column of text cells."""
 
-    values: np.ndarray          # (N,) float64, NaN where missing
-    blank: np.ndarray           # (N,) bool: empty cells and placeholders such as NA or null
-    errors: np.ndarray          # (N,) bool: spreadsheet errors and placeholders such as #DIV/0!, ?, -
-    unreadable: np.ndarray      # (N,) bool: text that is not a number
+    values: np.ndarray  # (N,) float64, NaN where missing
+    blank: np.ndarray  # (N,) bool: empty cells and placeholders such as NA or null
+    errors: np.ndarray  # (N,) bool: spreadsheet errors and placeholders such as #DIV/0!, ?, -
+    unreadable: np.ndarray  # (N,) bool: text that is not a number
     error_examples: list[str]
     unreadable_examples: list[str]
 
 
-_FLOAT_SYNTAX = r"^[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?|(?i:inf|infinity|nan))$"
+_FLOAT_SYNTAX = (
+    r"^[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?|(?i:inf|infinity|nan))$"
+)
 
 
 def parse_numbers(column, decimal: str = ".", thousands: str | None = None) -> ParsedNumbers:
@@ -907,15 +1009,21 @@ def parse_numbers(column, decimal: str = ".", thousands: str | None = None) -> P
     s = pc.utf8_trim_whitespace(column)
     s = pc.utf8_trim(s, characters='"')
     low = pc.utf8_lower(s)
-    blank = pc.fill_null(pc.or_(pc.equal(s, ""), pc.is_in(low, value_set=pa.array(sorted(MISSING_TOKENS)))), True)
+    blank = pc.fill_null(
+        pc.or_(pc.equal(s, ""), pc.is_in(low, value_set=pa.array(sorted(MISSING_TOKENS)))), True
+    )
     errors = pc.fill_null(pc.is_in(low, value_set=pa.array(sorted(ERROR_TOKENS))), False)
     t = s
     if thousands:
         t = pc.utf8_trim_whitespace(t) if thousands == " " else t
         sep = re.escape(thousands) if thousands != " " else r"[ \x{00a0}\x{202f}]"
         dec = re.escape(decimal)
-        grouped = pc.match_substring_regex(t, rf"^[+-]?\d{{1,3}}(?:{sep}\d{{3}})+(?:{dec}\d*)?(?:[eE][+-]?\d+)?$")
-        stripped = pc.replace_substring_regex(t, sep if thousands == " " else re.escape(thousands), "")
+        grouped = pc.match_substring_regex(
+            t, rf"^[+-]?\d{{1,3}}(?:{sep}\d{{3}})+(?:{dec}\d*)?(?:[eE][+-]?\d+)?$"
+        )
+        stripped = pc.replace_substring_regex(
+            t, sep if thousands == " " else re.escape(thousands), ""
+        )
         t = pc.if_else(pc.fill_null(grouped, False), stripped, t)
     if decimal == ",":
         t = pc.replace_substring(t, ",", ".", max_replacements=1)

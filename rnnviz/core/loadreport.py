@@ -290,7 +290,13 @@ def number_text(x: float | None) -> str:
     return f"{x:.6g}"
 
 
-_DELIMITER_NAMES = {",": "comma ','", ";": "semicolon ';'", "\t": "tab", "|": "pipe '|'", " ": "space"}
+_DELIMITER_NAMES = {
+    ",": "comma ','",
+    ";": "semicolon ';'",
+    "\t": "tab",
+    "|": "pipe '|'",
+    " ": "space",
+}
 
 
 def delimiter_name(d: str) -> str:
@@ -327,16 +333,22 @@ def render_text(report: LoadReport) -> str:
     t = report.time
     if t is not None:
         out.append("")
-        out.append(f"Time: column '{t.column}' ({t.unit})" + (f", {t.timezone}" if t.timezone else ""))
+        out.append(
+            f"Time: column '{t.column}' ({t.unit})" + (f", {t.timezone}" if t.timezone else "")
+        )
         out.append(f"  from {t.first} to {t.last}, median step {t.median_step_text}")
         bits = ["rows were in time order" if t.sorted else "rows were sorted by time"]
         if t.gaps:
             where = f" after {t.largest_gap_after}" if t.largest_gap_after else ""
-            bits.append(f"{t.gaps:,} gap{'s' * (t.gaps != 1)} (largest {t.largest_gap_text}{where})")
+            bits.append(
+                f"{t.gaps:,} gap{'s' * (t.gaps != 1)} (largest {t.largest_gap_text}{where})"
+            )
         else:
             bits.append("no gaps")
         if t.duplicates:
-            bits.append(f"{t.duplicates:,} duplicate time{'s' * (t.duplicates != 1)} ({t.duplicate_policy})")
+            bits.append(
+                f"{t.duplicates:,} duplicate time{'s' * (t.duplicates != 1)} ({t.duplicate_policy})"
+            )
         else:
             bits.append("no duplicate times")
         out.append("  " + "; ".join(bits))
@@ -360,7 +372,15 @@ def _column_table(columns: tuple[ColumnReport, ...], limit: int = 60) -> list[st
     for c in shown:
         nm = c.name if len(c.name) <= 28 else c.name[:27] + "~"
         rows.append(
-            (nm, c.kind, f"{c.count:,}", f"{c.missing:,}", number_text(c.min), number_text(c.max), number_text(c.mean))
+            (
+                nm,
+                c.kind,
+                f"{c.count:,}",
+                f"{c.missing:,}",
+                number_text(c.min),
+                number_text(c.max),
+                number_text(c.mean),
+            )
         )
     widths = [max(len(r[i]) for r in rows) for i in range(7)]
     lines = []
@@ -369,5 +389,7 @@ def _column_table(columns: tuple[ColumnReport, ...], limit: int = 60) -> list[st
         right = "  ".join(f"{r[i]:>{widths[i]}}" for i in range(2, 7))
         lines.append(("  " + left + "  " + right).rstrip())
     if len(columns) > limit:
-        lines.append(f"  ... and {len(columns) - limit:,} more columns (use --json to see them all)")
+        lines.append(
+            f"  ... and {len(columns) - limit:,} more columns (use --json to see them all)"
+        )
     return lines

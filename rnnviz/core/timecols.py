@@ -39,7 +39,9 @@ _TIME_NAME = re.compile(
     r"(?i)(?:^|[^a-z])(?:time|date|datetime|timestamp|stamp|ts|epoch|unix|dt|when|period|zeit|datum|fecha|heure)"
     r"(?:[^a-z]|$)|^(?:time|date)|(?:time|date|stamp)$"
 )
-_EPOCH_NAME = re.compile(r"(?i)(?:^|[^a-z])(?:time|timestamp|stamp|ts|epoch|unix|datetime|date)(?:[^a-z]|$)|(?:time|stamp)$")
+_EPOCH_NAME = re.compile(
+    r"(?i)(?:^|[^a-z])(?:time|timestamp|stamp|ts|epoch|unix|datetime|date)(?:[^a-z]|$)|(?:time|stamp)$"
+)
 _YEAR_NAME = re.compile(r"(?i)^(?:year|yr|jahr|annee|année|ano|anno|years)$|(?:^|_)year(?:$|_)")
 _TIME_OF_DAY = re.compile(r"\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:\s*[AaPp][Mm])?")
 
@@ -100,7 +102,9 @@ def from_arrow(col, name: str) -> ParsedTime | None:
     t = col.type
     if pa.types.is_timestamp(t):
         tz = t.tz
-        ns = pc.fill_null(col.cast(pa.timestamp("ns", tz=tz), safe=False).cast(pa.int64()), NAT).to_numpy()
+        ns = pc.fill_null(
+            col.cast(pa.timestamp("ns", tz=tz), safe=False).cast(pa.int64()), NAT
+        ).to_numpy()
         timezone = "UTC (converted from the offsets in the file)" if tz else None
         unit = "ISO 8601 text"
     elif pa.types.is_date(t):
@@ -117,7 +121,9 @@ def from_arrow(col, name: str) -> ParsedTime | None:
                 f"Times in '{name}' carry UTC offsets; they were converted to UTC, so times in the table and plots are UTC.",
             )
         )
-    return ParsedTime(ns=ns, unit=unit, timezone=timezone, date_only=_all_midnight(ns), issues=issues)
+    return ParsedTime(
+        ns=ns, unit=unit, timezone=timezone, date_only=_all_midnight(ns), issues=issues
+    )
 
 
 def _all_midnight(ns: np.ndarray) -> bool:
@@ -166,14 +172,19 @@ def parse_text_times(col, name: str, *, min_share: float = 0.9) -> ParsedTime | 
     if _share(_YMD, values) >= min_share:
         m = _YMD.fullmatch(next(v for v in values if _YMD.fullmatch(v)))
         sep = m.group(2)
-        return _parse_formats(col, [f"%Y{sep}%m{sep}%d %H:%M:%S", f"%Y{sep}%m{sep}%d %H:%M", f"%Y{sep}%m{sep}%d"],
-                              f"text (yyyy{sep}mm{sep}dd)")
+        return _parse_formats(
+            col,
+            [f"%Y{sep}%m{sep}%d %H:%M:%S", f"%Y{sep}%m{sep}%d %H:%M", f"%Y{sep}%m{sep}%d"],
+            f"text (yyyy{sep}mm{sep}dd)",
+        )
     if _share(_DMY, values) >= min_share:
         return _parse_dmy(col, values, name)
     if _share(_YM, values) >= min_share:
         import pyarrow.compute as pc
 
-        fixed = pc.binary_join_element_wise(pc.replace_substring_regex(pc.utf8_trim_whitespace(col), r"[/.]", "-"), "-01", "")
+        fixed = pc.binary_join_element_wise(
+            pc.replace_substring_regex(pc.utf8_trim_whitespace(col), r"[/.]", "-"), "-01", ""
+        )
         out = _parse_formats(fixed, ["%Y-%m-%d"], "year-month text (monthly)")
         return out
     if _share(_QUARTER, values) >= min_share:
@@ -183,12 +194,26 @@ def parse_text_times(col, name: str, *, min_share: float = 0.9) -> ParsedTime | 
     return _parse_guessed(col, values, min_share)
 
 
-def _finish(ns: np.ndarray, col, unit: str, timezone: str | None = None, issues: list[Issue] | None = None) -> ParsedTime:
+def _finish(
+    ns: np.ndarray, col, unit: str, timezone: str | None = None, issues: list[Issue] | None = None
+) -> ParsedTime:
     import pyarrow.compute as pc
 
-    present = np.asarray(pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(col), ""), False).to_numpy(zero_copy_only=False), dtype=bool)
+    present = np.asarray(
+        pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(col), ""), False).to_numpy(
+            zero_copy_only=False
+        ),
+        dtype=bool,
+    )
     unparsed = present & (ns == NAT)
-    return ParsedTime(ns=ns, unit=unit, timezone=timezone, unparsed=unparsed, issues=issues or [], date_only=_all_midnight(ns))
+    return ParsedTime(
+        ns=ns,
+        unit=unit,
+        timezone=timezone,
+        unparsed=unparsed,
+        issues=issues or [],
+        date_only=_all_midnight(ns),
+    )
 
 
 def _to_ns_pandas(series, **kw) -> np.ndarray:
@@ -215,7 +240,15 @@ def _parse_iso(col, values: list[str]) -> ParsedTime:
     found = [("+00:00" if o in ("Z", "UTC") else o) for o in found]
     found = sorted(set(found))
     issues = []
-    no_offset = int(pc.sum(pc.and_(pc.is_valid(offs) == pa.scalar(False), pc.not_equal(pc.utf8_trim_whitespace(col), ""))).as_py() or 0)
+    no_offset = int(
+        pc.sum(
+            pc.and_(
+                pc.is_valid(offs) == pa.scalar(False),
+                pc.not_equal(pc.utf8_trim_whitespace(col), ""),
+            )
+        ).as_py()
+        or 0
+    )
     if len(found) > 1:
         issues.append(
             Issue(
@@ -240,14 +273,24 @@ def _parse_iso(col, values: list[str]) -> ParsedTime:
                 "Write every time with its offset to be sure.",
             )
         )
-    return _finish(ns, col, "ISO 8601 text with UTC offsets", f"UTC (converted from offsets {', '.join(found[:4])})", issues)
+    return _finish(
+        ns,
+        col,
+        "ISO 8601 text with UTC offsets",
+        f"UTC (converted from offsets {', '.join(found[:4])})",
+        issues,
+    )
 
 
 def _strptime_ns(col, fmt: str):
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    return pc.strptime(col, format=fmt, unit="s", error_is_null=True).cast(pa.timestamp("ns")).cast(pa.int64())
+    return (
+        pc.strptime(col, format=fmt, unit="s", error_is_null=True)
+        .cast(pa.timestamp("ns"))
+        .cast(pa.int64())
+    )
 
 
 def _parse_formats(col, formats: list[str], unit: str) -> ParsedTime:
@@ -292,7 +335,13 @@ def _dmy_formats(sep: str, dayfirst: bool, year2: bool, ampm: bool) -> list[str]
     y = "%y" if year2 else "%Y"
     date = f"{d}{sep}{y}"
     if ampm:
-        return [f"{date} %I:%M:%S %p", f"{date} %I:%M %p", f"{date} %I:%M:%S%p", f"{date} %I:%M%p", date]
+        return [
+            f"{date} %I:%M:%S %p",
+            f"{date} %I:%M %p",
+            f"{date} %I:%M:%S%p",
+            f"{date} %I:%M%p",
+            date,
+        ]
     return [f"{date} %H:%M:%S", f"{date} %H:%M", date]
 
 
@@ -308,10 +357,15 @@ def _parse_dmy(col, values: list[str], name: str) -> ParsedTime | None:
     a = max((int(m.group(1)) for m in firsts if m), default=0)
     b = max((int(m.group(3)) for m in firsts if m), default=0)
     if a <= 12 and b <= 12:  # the sample cannot tell: look at every row
-        parts = pc.extract_regex(pc.utf8_trim_whitespace(col), r"^(?P<a>\d{1,2})[/.-](?P<b>\d{1,2})[/.-]")
+        parts = pc.extract_regex(
+            pc.utf8_trim_whitespace(col), r"^(?P<a>\d{1,2})[/.-](?P<b>\d{1,2})[/.-]"
+        )
         a = pc.max(pc.cast(pc.struct_field(parts, [0]), pa.int64())).as_py() or 0
         b = pc.max(pc.cast(pc.struct_field(parts, [1]), pa.int64())).as_py() or 0
-    shown = f"dd{sep}mm{sep}{'yy' if year2 else 'yyyy'}", f"mm{sep}dd{sep}{'yy' if year2 else 'yyyy'}"
+    shown = (
+        f"dd{sep}mm{sep}{'yy' if year2 else 'yyyy'}",
+        f"mm{sep}dd{sep}{'yy' if year2 else 'yyyy'}",
+    )
     issues: list[Issue] = []
     if a > 12 and b > 12:
         return None
@@ -331,7 +385,14 @@ def _parse_dmy(col, values: list[str], name: str) -> ParsedTime | None:
             if abs(s_day - s_mon) > 0.01
             else "neither order makes the times run more regularly, and day-first is the international convention"
         )
-        example = next((v for v in values if _DMY.fullmatch(v) and _DMY.fullmatch(v).group(1) != _DMY.fullmatch(v).group(3)), values[0])
+        example = next(
+            (
+                v
+                for v in values
+                if _DMY.fullmatch(v) and _DMY.fullmatch(v).group(1) != _DMY.fullmatch(v).group(3)
+            ),
+            values[0],
+        )
         issues.append(
             Issue(
                 "ambiguous_dates",
@@ -344,7 +405,11 @@ def _parse_dmy(col, values: list[str], name: str) -> ParsedTime | None:
         chosen.unit = f"{'day' if dayfirst else 'month'}-first text ({shown[0 if dayfirst else 1]})"
         chosen.issues = issues
         return chosen
-    out = _parse_formats(col, _dmy_formats(sep, dayfirst, year2, ampm), f"{'day' if dayfirst else 'month'}-first text ({shown[0 if dayfirst else 1]})")
+    out = _parse_formats(
+        col,
+        _dmy_formats(sep, dayfirst, year2, ampm),
+        f"{'day' if dayfirst else 'month'}-first text ({shown[0 if dayfirst else 1]})",
+    )
     out.issues = issues
     return out
 
@@ -361,9 +426,15 @@ def _parse_quarters(col) -> ParsedTime:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    parts = pc.extract_regex(pc.utf8_trim_whitespace(col), r"^(?P<y>\d{4})\s*-?\s*[Qq](?P<q>[1-4])$")
-    y = pc.fill_null(pc.cast(pc.struct_field(parts, [0]), pa.int64()), -1).to_numpy(zero_copy_only=False)
-    q = pc.fill_null(pc.cast(pc.struct_field(parts, [1]), pa.int64()), 1).to_numpy(zero_copy_only=False)
+    parts = pc.extract_regex(
+        pc.utf8_trim_whitespace(col), r"^(?P<y>\d{4})\s*-?\s*[Qq](?P<q>[1-4])$"
+    )
+    y = pc.fill_null(pc.cast(pc.struct_field(parts, [0]), pa.int64()), -1).to_numpy(
+        zero_copy_only=False
+    )
+    q = pc.fill_null(pc.cast(pc.struct_field(parts, [1]), pa.int64()), 1).to_numpy(
+        zero_copy_only=False
+    )
     ok = (y >= NS_MIN_YEAR) & (y <= NS_MAX_YEAR)
     months = (np.where(ok, y, 1970) - 1970) * 12 + (q - 1) * 3
     ns = months.astype("datetime64[M]").astype("datetime64[ns]").view(np.int64)
@@ -403,7 +474,9 @@ def combine_date_and_time(date_ns: np.ndarray, time_col) -> np.ndarray | None:
     import pyarrow.compute as pc
 
     if pa.types.is_time(time_col.type):
-        secs = pc.fill_null(time_col.cast(pa.time64("ns")).cast(pa.int64()), -1).to_numpy(zero_copy_only=False)
+        secs = pc.fill_null(time_col.cast(pa.time64("ns")).cast(pa.int64()), -1).to_numpy(
+            zero_copy_only=False
+        )
         tod = secs.astype(np.int64)
     else:
         if not (pa.types.is_string(time_col.type) or pa.types.is_large_string(time_col.type)):
@@ -412,12 +485,23 @@ def combine_date_and_time(date_ns: np.ndarray, time_col) -> np.ndarray | None:
         if not values or _share(_TIME_OF_DAY, values) < 0.9:
             return None
         s = pc.utf8_trim_whitespace(time_col)
-        parts = pc.extract_regex(s, r"^(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2})(?:[.,](?P<f>\d+))?)?\s*(?P<p>[AaPp][Mm])?$")
-        h = pc.fill_null(pc.cast(pc.struct_field(parts, [0]), pa.int64()), -1).to_numpy(zero_copy_only=False)
-        m = pc.fill_null(pc.cast(pc.struct_field(parts, [1]), pa.int64()), 0).to_numpy(zero_copy_only=False)
-        sec_txt = pc.if_else(pc.equal(pc.struct_field(parts, [2]), ""), "0", pc.struct_field(parts, [2]))
+        parts = pc.extract_regex(
+            s,
+            r"^(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2})(?:[.,](?P<f>\d+))?)?\s*(?P<p>[AaPp][Mm])?$",
+        )
+        h = pc.fill_null(pc.cast(pc.struct_field(parts, [0]), pa.int64()), -1).to_numpy(
+            zero_copy_only=False
+        )
+        m = pc.fill_null(pc.cast(pc.struct_field(parts, [1]), pa.int64()), 0).to_numpy(
+            zero_copy_only=False
+        )
+        sec_txt = pc.if_else(
+            pc.equal(pc.struct_field(parts, [2]), ""), "0", pc.struct_field(parts, [2])
+        )
         sec = pc.fill_null(pc.cast(sec_txt, pa.int64()), 0).to_numpy(zero_copy_only=False)
-        pm = pc.fill_null(pc.utf8_lower(pc.struct_field(parts, [4])), "").to_numpy(zero_copy_only=False)
+        pm = pc.fill_null(pc.utf8_lower(pc.struct_field(parts, [4])), "").to_numpy(
+            zero_copy_only=False
+        )
         h = np.where((pm == "pm") & (h < 12), h + 12, np.where((pm == "am") & (h == 12), 0, h))
         tod = np.where(h >= 0, ((h * 60 + m) * 60 + sec) * NS, -1)
     ok = (date_ns != NAT) & (tod >= 0)
@@ -451,7 +535,9 @@ def parse_number_times(values: np.ndarray, name: str, *, integer: bool) -> Parse
     if _YEAR_NAME.search(name) and integer and NS_MIN_YEAR <= lo and hi <= NS_MAX_YEAR:
         years = np.where(ok, values, 1970).astype(np.int64) - 1970
         ns = years.astype("datetime64[Y]").astype("datetime64[ns]").view(np.int64)
-        return ParsedTime(ns=np.where(ok, ns, NAT), unit="year numbers", unparsed=np.zeros(values.size, bool))
+        return ParsedTime(
+            ns=np.where(ok, ns, NAT), unit="year numbers", unparsed=np.zeros(values.size, bool)
+        )
     if epoch_name or (integer and increasing):
         for scale, unit, lo_ok, hi_ok in (
             (NS, "unix seconds", 1e8, 4.1025e9),
@@ -467,12 +553,19 @@ def parse_number_times(values: np.ndarray, name: str, *, integer: bool) -> Parse
                     f"1970-01-01 UTC ({_iso(int(ns[ok].min()))} to {_iso(int(ns[ok].max()))}). If they are not times, "
                     "rename the column.",
                 )
-                return ParsedTime(ns=np.where(ok, ns, NAT), unit=unit, timezone="UTC (unix time)", issues=[issue],
-                                  unparsed=np.zeros(values.size, bool))
+                return ParsedTime(
+                    ns=np.where(ok, ns, NAT),
+                    unit=unit,
+                    timezone="UTC (unix time)",
+                    issues=[issue],
+                    unparsed=np.zeros(values.size, bool),
+                )
     if time_name and integer and 18000101 <= lo and hi <= 22001231:
         import pandas as pd
 
-        ns = _to_ns_pandas(pd.Series(np.where(ok, values, 0).astype(np.int64).astype(str)), format="%Y%m%d")
+        ns = _to_ns_pandas(
+            pd.Series(np.where(ok, values, 0).astype(np.int64).astype(str)), format="%Y%m%d"
+        )
         ns = np.where(ok, ns, NAT)
         if np.mean(ns[ok] != NAT) > 0.95:
             return ParsedTime(ns=ns, unit="yyyymmdd numbers", unparsed=ok & (ns == NAT))
@@ -485,7 +578,9 @@ def parse_number_times(values: np.ndarray, name: str, *, integer: bool) -> Parse
             f"(days since 1899-12-30), giving {_iso(int(ns[ok].min()))} to {_iso(int(ns[ok].max()))}. "
             "If they are not dates, rename the column; better, format the column as dates before saving the CSV.",
         )
-        return ParsedTime(ns=ns, unit="excel serial days", issues=[issue], unparsed=np.zeros(values.size, bool))
+        return ParsedTime(
+            ns=ns, unit="excel serial days", issues=[issue], unparsed=np.zeros(values.size, bool)
+        )
     return None
 
 
@@ -517,10 +612,10 @@ iso = _iso
 class Steps:
     """Spacing of sorted distinct times."""
 
-    median: int | None          # ns
+    median: int | None  # ns
     gaps: int
-    largest: int | None         # ns, the longest step when there are gaps
-    largest_after: int | None   # ns time the largest gap starts from
+    largest: int | None  # ns, the longest step when there are gaps
+    largest_after: int | None  # ns time the largest gap starts from
     gap_issue: Issue | None
 
 

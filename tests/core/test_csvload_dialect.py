@@ -45,7 +45,9 @@ def test_decimal_comma_in_quoted_comma_separated_cells(tmp_path):
 
 
 def test_quoted_english_thousands(tmp_path):
-    text = 'date,sales,units\n2020-01-01,"1,234.5",3\n2020-01-02,"12,000.25",4\n2020-01-03,"999.5",5\n'
+    text = (
+        'date,sales,units\n2020-01-01,"1,234.5",3\n2020-01-02,"12,000.25",4\n2020-01-03,"999.5",5\n'
+    )
     t = load_csv(write(tmp_path, text))
     assert t.report.dialect.thousands == ","
     np.testing.assert_array_equal(t.frame["sales"].to_numpy(), [1234.5, 12000.25, 999.5])
@@ -61,7 +63,9 @@ def test_european_thousands_and_decimal_comma(tmp_path):
 
 
 def test_quoted_numbers_and_quoted_header(tmp_path):
-    text = '"when","a","b"\n"2020-01-01","1.5","7"\n"2020-01-02","2.5","8"\n"2020-01-03","3.5","9"\n'
+    text = (
+        '"when","a","b"\n"2020-01-01","1.5","7"\n"2020-01-02","2.5","8"\n"2020-01-03","3.5","9"\n'
+    )
     t = load_csv(write(tmp_path, text))
     assert t.numeric_columns == ("a", "b")
     np.testing.assert_array_equal(t.frame["a"].to_numpy(), [1.5, 2.5, 3.5])

@@ -111,7 +111,9 @@ def test_plain_zip_and_gzip_are_named(tmp_path):
 
 
 def test_html_page_saved_as_csv(tmp_path):
-    r = inspect_csv(write_bytes(tmp_path, b"<!DOCTYPE html><html><table><tr><td>1</td></tr></table></html>"))
+    r = inspect_csv(
+        write_bytes(tmp_path, b"<!DOCTYPE html><html><table><tr><td>1</td></tr></table></html>")
+    )
     assert r.error.code == "markup_file"
 
 

@@ -11,7 +11,9 @@ from hypothesis import strategies as st
 from rnnviz.core.csvload import LoadedTable, inspect_csv, load_csv
 from rnnviz.core.errors import DataError
 
-FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 REAL = (
     "time,isig,glucose\n2010-03-24 09:51:00,22.59,258\n2010-03-24 09:56:00,22.52,260\n"
@@ -20,8 +22,30 @@ REAL = (
 EURO = 'Datum;Wert;"Ort"\r\n01.02.2020;1.234,5;Köln\r\n02.02.2020;-0,5;"A;B"\r\n03.02.2020;#DIV/0!;\r\n'
 
 cell = st.one_of(
-    st.sampled_from(["", "1", "-2.5", "1,5", '"1,234.5"', "1.234,5", "#DIV/0!", "?", "-", "NA", "inf", "1e400",
-                     "2020-01-01", "31/12/2020 23:59", "2021-03-28T02:00:00+02:00", "1600000000", "43831", "text", '"', '""']),
+    st.sampled_from(
+        [
+            "",
+            "1",
+            "-2.5",
+            "1,5",
+            '"1,234.5"',
+            "1.234,5",
+            "#DIV/0!",
+            "?",
+            "-",
+            "NA",
+            "inf",
+            "1e400",
+            "2020-01-01",
+            "31/12/2020 23:59",
+            "2021-03-28T02:00:00+02:00",
+            "1600000000",
+            "43831",
+            "text",
+            '"',
+            '""',
+        ]
+    ),
     st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=6),
 )
 row = st.lists(cell, min_size=1, max_size=5)
@@ -57,8 +81,12 @@ def test_random_bytes(tmp_path, data):
 
 
 @FUZZ
-@given(rows=st.lists(row, min_size=0, max_size=8), sep=st.sampled_from([",", ";", "\t", "|"]),
-       nl=st.sampled_from(["\n", "\r\n", "\r"]), enc=st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "cp1252"]))
+@given(
+    rows=st.lists(row, min_size=0, max_size=8),
+    sep=st.sampled_from([",", ";", "\t", "|"]),
+    nl=st.sampled_from(["\n", "\r\n", "\r"]),
+    enc=st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "cp1252"]),
+)
 def test_random_tables(tmp_path, rows, sep, nl, enc):
     text = nl.join(sep.join(r) for r in rows)
     p = tmp_path / "f.csv"
@@ -67,8 +95,12 @@ def test_random_tables(tmp_path, rows, sep, nl, enc):
 
 
 @FUZZ
-@given(base=st.sampled_from([REAL, EURO]), cut=st.integers(0, 400), junk=st.binary(max_size=8),
-       at=st.integers(0, 400))
+@given(
+    base=st.sampled_from([REAL, EURO]),
+    cut=st.integers(0, 400),
+    junk=st.binary(max_size=8),
+    at=st.integers(0, 400),
+)
 def test_truncated_and_spliced_real_files(tmp_path, base, cut, junk, at):
     data = base.encode("utf-8")[: max(0, len(base) - cut)]
     data = data[:at] + junk + data[at:]

@@ -23,7 +23,9 @@ def test_shared_datasets_are_there():
     assert len(shared_files()) >= 10, f"expected the real series in {SHARED}"
 
 
-@pytest.mark.parametrize("path", shared_files() + sorted(BUNDLED.glob("*.csv")), ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", shared_files() + sorted(BUNDLED.glob("*.csv")), ids=lambda p: p.name
+)
 def test_every_real_file_loads(path):
     t = load_csv(path)
     ref = pd.read_csv(path)  # these files are clean enough for plain pandas: compare with it
@@ -72,7 +74,9 @@ def test_yearly_series_use_their_year_column():
 
 
 def test_monthly_and_quarterly_steps():
-    assert load_csv(SHARED / "pm_airpassengers_monthly.csv").report.time.median_step_text == "1 month"
+    assert (
+        load_csv(SHARED / "pm_airpassengers_monthly.csv").report.time.median_step_text == "1 month"
+    )
     q = load_csv(SHARED / "sm_macrodata_quarterly.csv")
     assert q.report.time.median_step_text == "1 quarter" and q.report.time.gaps == 0
     assert len(q.numeric_columns) == 12

@@ -26,7 +26,9 @@ def codes(t) -> tuple[str, ...]:
 def test_iso_datetimes_are_datetime64_and_the_report_summarises_them(tmp_path):
     text = "time,v\n2020-01-01 00:00:00,1\n2020-01-01 00:30:00,2\n2020-01-01 01:00:00,3\n"
     t = load_csv(write(tmp_path, text))
-    np.testing.assert_array_equal(t.times, times("2020-01-01T00:00", "2020-01-01T00:30", "2020-01-01T01:00"))
+    np.testing.assert_array_equal(
+        t.times, times("2020-01-01T00:00", "2020-01-01T00:30", "2020-01-01T01:00")
+    )
     tr = t.report.time
     assert (tr.column, tr.first, tr.last) == ("time", "2020-01-01", "2020-01-01 01:00")
     assert tr.median_step == 1800 and tr.median_step_text == "30 min"
@@ -40,7 +42,8 @@ def test_mixed_utc_offsets_across_dst_are_converted_to_utc(tmp_path):
     )
     t = load_csv(write(tmp_path, text))
     np.testing.assert_array_equal(
-        t.times, times("2021-03-27T23:00", "2021-03-28T00:00", "2021-03-28T01:00", "2021-03-28T02:00")
+        t.times,
+        times("2021-03-27T23:00", "2021-03-28T00:00", "2021-03-28T01:00", "2021-03-28T02:00"),
     )
     assert t.report.time.gaps == 0  # in UTC the spring-forward hour is not a gap
     assert "UTC" in t.report.time.timezone
@@ -56,7 +59,9 @@ def test_local_times_repeating_an_hour_at_the_end_of_dst(tmp_path):
     t = load_csv(write(tmp_path, text))
     tr = t.report.time
     assert tr.duplicates == 2 and tr.duplicate_policy == "mean"
-    np.testing.assert_array_equal(t.frame["v"].to_numpy(), [1.0, 2.0, 4.0, 5.0, 7.0])  # (3+5)/2, (4+6)/2
+    np.testing.assert_array_equal(
+        t.frame["v"].to_numpy(), [1.0, 2.0, 4.0, 5.0, 7.0]
+    )  # (3+5)/2, (4+6)/2
     msg = [w.message for w in t.report.warnings if w.code == "duplicate_times"][0]
     assert "daylight saving" in msg and "line 6" in msg
     assert "unsorted" not in codes(t)  # the step back is explained, not a generic "unsorted"
@@ -79,11 +84,15 @@ def test_newest_first_files_are_reversed(tmp_path):
 
 
 def test_duplicate_times_are_averaged_and_counted(tmp_path):
-    text = "date,a,b,kind\n2020-01-01,1,10,x\n2020-01-01,3,,y\n2020-01-02,5,50,z\n2020-01-01,5,30,w\n"
+    text = (
+        "date,a,b,kind\n2020-01-01,1,10,x\n2020-01-01,3,,y\n2020-01-02,5,50,z\n2020-01-01,5,30,w\n"
+    )
     t = load_csv(write(tmp_path, text))
     assert t.report.time.duplicates == 2
     np.testing.assert_array_equal(t.frame["a"].to_numpy(), [3.0, 5.0])  # mean(1, 3, 5)
-    np.testing.assert_array_equal(t.frame["b"].to_numpy(), [20.0, 50.0])  # mean(10, 30), NaN ignored
+    np.testing.assert_array_equal(
+        t.frame["b"].to_numpy(), [20.0, 50.0]
+    )  # mean(10, 30), NaN ignored
     assert list(t.frame["kind"]) == ["x", "z"]  # text from the first row
     assert "line 3" in [w.message for w in t.report.warnings if w.code == "duplicate_times"][0]
 
@@ -102,7 +111,9 @@ def test_irregular_gaps_are_reported(tmp_path):
 
 
 def test_unreadable_and_missing_times_drop_their_rows(tmp_path):
-    text = "date,v\n" + "".join(f"2020-01-{d:02d},{d}\n" for d in range(1, 21)) + "tomorrow,21\n,22\n"
+    text = (
+        "date,v\n" + "".join(f"2020-01-{d:02d},{d}\n" for d in range(1, 21)) + "tomorrow,21\n,22\n"
+    )
     t = load_csv(write(tmp_path, text))
     assert len(t.frame) == 20 and t.frame["v"].iloc[-1] == 20.0
     msg = [w.message for w in t.report.warnings if w.code == "missing_times"][0]
@@ -119,14 +130,18 @@ def test_date_and_time_of_day_in_two_columns(tmp_path):
     text = "date;time;v\n2020-01-01;23:00;1\n2020-01-02;00:00;2\n2020-01-02;01:00;3\n"
     t = load_csv(write(tmp_path, text))
     assert list(t.frame.columns) == ["date", "v"]
-    np.testing.assert_array_equal(t.times, times("2020-01-01T23:00", "2020-01-02T00:00", "2020-01-02T01:00"))
+    np.testing.assert_array_equal(
+        t.times, times("2020-01-01T23:00", "2020-01-02T00:00", "2020-01-02T01:00")
+    )
     assert t.report.time.median_step_text == "1 h"
 
 
 def test_day_first_file(tmp_path):
     text = "Datum;Wert\n31.12.2020 23:00;1,5\n01.01.2021 00:00;2,5\n01.01.2021 01:00;3,5\n"
     t = load_csv(write(tmp_path, text))
-    np.testing.assert_array_equal(t.times, times("2020-12-31T23:00", "2021-01-01T00:00", "2021-01-01T01:00"))
+    np.testing.assert_array_equal(
+        t.times, times("2020-12-31T23:00", "2021-01-01T00:00", "2021-01-01T01:00")
+    )
 
 
 def test_ambiguous_slash_dates_warn(tmp_path):
@@ -136,7 +151,9 @@ def test_ambiguous_slash_dates_warn(tmp_path):
     np.testing.assert_array_equal(t.times, times("2020-02-01", "2020-02-02", "2020-02-03"))
 
 
-@pytest.mark.parametrize("name, scale, unit", [("timestamp", 1, "unix seconds"), ("time_ms", 1000, "unix milliseconds")])
+@pytest.mark.parametrize(
+    "name, scale, unit", [("timestamp", 1, "unix seconds"), ("time_ms", 1000, "unix milliseconds")]
+)
 def test_unix_times(tmp_path, name, scale, unit):
     base = 1_600_000_000
     text = f"{name},v\n" + "".join(f"{(base + 60 * i) * scale},{i}\n" for i in range(5))
@@ -150,7 +167,9 @@ def test_large_measurements_are_not_taken_for_unix_times(tmp_path):
     text = "date,population\n2020-01-01,1600000000\n2020-01-02,1500000000\n2020-01-03,1700000000\n"
     t = load_csv(write(tmp_path, text))
     assert t.time_column == "date" and t.numeric_columns == ("population",)
-    t2 = load_csv(write(tmp_path, "population,v\n1600000000,1\n1500000000,2\n1700000000,3\n", "b.csv"))
+    t2 = load_csv(
+        write(tmp_path, "population,v\n1600000000,1\n1500000000,2\n1700000000,3\n", "b.csv")
+    )
     assert t2.time_column is None and "population" in t2.numeric_columns
 
 

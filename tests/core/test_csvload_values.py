@@ -30,9 +30,9 @@ def warning(report, code: str) -> str:
 def test_error_cells_are_missing_and_the_first_line_is_named(tmp_path):
     text = (
         "date,a,b\n"
-        "2020-01-01,1,#DIV/0!\n"   # line 2
+        "2020-01-01,1,#DIV/0!\n"  # line 2
         "2020-01-02,2,3\n"
-        "2020-01-03,?,4\n"         # line 4
+        "2020-01-03,?,4\n"  # line 4
         "2020-01-04,4,-\n"
         "2020-01-05,n/a,#VALUE!\n"
         "2020-01-06,NA,#N/A\n"
@@ -54,7 +54,11 @@ def test_error_cells_are_missing_and_the_first_line_is_named(tmp_path):
 
 
 def test_stray_text_in_a_numeric_column(tmp_path):
-    text = "date,v\n" + "".join(f"2020-01-{d:02d},{d}.5\n" for d in range(1, 9)) + "2020-01-09,12,5 kg\n"
+    text = (
+        "date,v\n"
+        + "".join(f"2020-01-{d:02d},{d}.5\n" for d in range(1, 9))
+        + "2020-01-09,12,5 kg\n"
+    )
     t = load_csv(write(tmp_path, text.replace("12,5 kg", '"12,5 kg"')))
     assert t.numeric_columns == ("v",)
     assert math.isnan(t.frame["v"].iloc[-1])
@@ -66,7 +70,13 @@ def test_text_and_empty_columns_are_left_out_with_a_notice(tmp_path):
     text = "date,temp,weather,empty,note\n2020-01-01,1.5,rain,,\n2020-01-02,2.5,sun,,\n2020-01-03,3.5,fog,,x\n"
     t = load_csv(write(tmp_path, text))
     kinds = {c.name: c.kind for c in t.report.columns}
-    assert kinds == {"date": "time", "temp": "numeric", "weather": "text", "empty": "empty", "note": "text"}
+    assert kinds == {
+        "date": "time",
+        "temp": "numeric",
+        "weather": "text",
+        "empty": "empty",
+        "note": "text",
+    }
     assert t.numeric_columns == ("temp",)
     assert "'weather'" in warning(t.report, "text_columns")
     assert "'empty'" in warning(t.report, "empty_columns")
@@ -96,7 +106,10 @@ def test_statistics_match_numpy(tmp_path):
     x = np.round(rng.normal(10, 3, 50), 4)
     x[[3, 17]] = np.nan
     cells = ["" if np.isnan(v) else f"{v:.4f}" for v in x]
-    text = "date,x\n" + "".join(f"{d},{c}\n" for d, c in zip(pd.date_range("2020", periods=50).strftime("%Y-%m-%d"), cells, strict=True))
+    text = "date,x\n" + "".join(
+        f"{d},{c}\n"
+        for d, c in zip(pd.date_range("2020", periods=50).strftime("%Y-%m-%d"), cells, strict=True)
+    )
     t = load_csv(write(tmp_path, text))
     c = t.report.column("x")
     assert (c.count, c.missing) == (48, 2)
@@ -135,7 +148,14 @@ def test_to_dict_has_exactly_the_contract_keys(tmp_path):
     t = load_csv(write(tmp_path, "date,a,w\n2020-01-01,1,x\n2020-01-02,2,y\n2020-01-04,3,z\n"))
     d = t.report.to_dict()
     assert set(d) == {"ok", "rows", "dialect", "columns", "time", "warnings", "error"}
-    assert set(d["dialect"]) == {"delimiter", "decimal", "thousands", "encoding", "header_line", "preamble_lines"}
+    assert set(d["dialect"]) == {
+        "delimiter",
+        "decimal",
+        "thousands",
+        "encoding",
+        "header_line",
+        "preamble_lines",
+    }
     assert set(d["columns"][0]) == {"name", "kind", "count", "missing", "min", "max", "mean"}
     assert d["columns"][0]["min"] is None and d["columns"][2]["mean"] is None
     assert d["columns"][1]["mean"] == 2.0
@@ -158,7 +178,12 @@ def test_failed_report_keeps_what_was_found(tmp_path):
 
 
 def test_render_text_is_readable(tmp_path):
-    r = inspect_csv(write(tmp_path, "date,temp,weather\n2020-01-01,1.5,rain\n2020-01-02,2.5,sun\n2020-01-03,3.5,sun\n"))
+    r = inspect_csv(
+        write(
+            tmp_path,
+            "date,temp,weather\n2020-01-01,1.5,rain\n2020-01-02,2.5,sun\n2020-01-03,3.5,sun\n",
+        )
+    )
     text = render_text(r)
     assert "usable - 3 rows, 3 columns" in text
     assert "delimiter comma ','" in text and "header on line 1" in text
@@ -180,7 +205,9 @@ def test_rows_needed_and_require_rows(tmp_path):
     assert rows_needed(10, 4, step=2, delay=3) == 26
     assert rows_needed(1, 1) == 2
     assert rows_needed(5, 1, windows=10) == 15
-    t = load_csv(write(tmp_path, "date,a\n" + "".join(f"2020-01-{d:02d},{d}\n" for d in range(1, 21))))
+    t = load_csv(
+        write(tmp_path, "date,a\n" + "".join(f"2020-01-{d:02d},{d}\n" for d in range(1, 21)))
+    )
     require_rows(t, 20, "ok")
     with pytest.raises(DataError) as e:
         require_rows(t, 26, "A lookback of 10 (step 2), delay 3 and horizon 4")

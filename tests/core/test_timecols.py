@@ -21,14 +21,17 @@ def text(*values):
 
 
 def test_iso_dates_and_datetimes():
-    p = timecols.parse_text_times(text("2020-01-01", "2020-01-01 06:30", "2020-01-02T00:00:15"), "t")
+    p = timecols.parse_text_times(
+        text("2020-01-01", "2020-01-01 06:30", "2020-01-02T00:00:15"), "t"
+    )
     assert p.ns.tolist() == ns("2020-01-01", "2020-01-01T06:30", "2020-01-02T00:00:15")
     assert p.timezone is None
 
 
 def test_iso_with_mixed_offsets_is_converted_to_utc_and_explained():
     p = timecols.parse_text_times(
-        text("2021-10-31T01:30:00+02:00", "2021-10-31T02:30:00+02:00", "2021-10-31T02:30:00+01:00"), "t"
+        text("2021-10-31T01:30:00+02:00", "2021-10-31T02:30:00+02:00", "2021-10-31T02:30:00+01:00"),
+        "t",
     )
     assert p.ns.tolist() == ns("2021-10-30T23:30", "2021-10-31T00:30", "2021-10-31T01:30")
     assert "+01:00" in p.timezone and "+02:00" in p.timezone
@@ -76,7 +79,9 @@ def test_dotted_dates_are_day_first_and_12_hour_clock():
 
 
 def test_year_month_and_quarters():
-    assert timecols.parse_text_times(text("2020-01", "2020-12"), "m").ns.tolist() == ns("2020-01-01", "2020-12-01")
+    assert timecols.parse_text_times(text("2020-01", "2020-12"), "m").ns.tolist() == ns(
+        "2020-01-01", "2020-12-01"
+    )
     q = timecols.parse_text_times(text("1959Q1", "1959-Q4", "1960Q2"), "quarter")
     assert q.ns.tolist() == ns("1959-01-01", "1959-10-01", "1960-04-01")
 
@@ -87,7 +92,9 @@ def test_month_names_by_pandas_guess():
 
 
 def test_unreadable_cells_are_marked():
-    p = timecols.parse_text_times(text(*[f"2020-01-{d:02d}" for d in range(1, 20)], "soon", None), "t")
+    p = timecols.parse_text_times(
+        text(*[f"2020-01-{d:02d}" for d in range(1, 20)], "soon", None), "t"
+    )
     assert p.ns[-2] == NAT and p.unparsed[-2] and not p.unparsed[-1]
 
 
@@ -135,7 +142,15 @@ def test_combine_date_and_time_of_day():
 
 
 def test_steps_median_and_gaps():
-    t = np.array(ns("2020-01-01T00:00", "2020-01-01T01:00", "2020-01-01T02:00", "2020-01-01T06:00", "2020-01-01T07:00"))
+    t = np.array(
+        ns(
+            "2020-01-01T00:00",
+            "2020-01-01T01:00",
+            "2020-01-01T02:00",
+            "2020-01-01T06:00",
+            "2020-01-01T07:00",
+        )
+    )
     s = timecols.steps_of(t)
     assert s.median == 3600 * NS and s.gaps == 1
     assert s.largest == 4 * 3600 * NS and s.largest_after == t[2]
@@ -145,19 +160,41 @@ def test_steps_median_and_gaps():
 
 
 def test_daylight_saving_helpers():
-    back = np.array(ns("2021-10-31T01:00", "2021-10-31T02:00", "2021-10-31T02:30", "2021-10-31T02:00", "2021-10-31T02:30", "2021-10-31T03:00"))
+    back = np.array(
+        ns(
+            "2021-10-31T01:00",
+            "2021-10-31T02:00",
+            "2021-10-31T02:30",
+            "2021-10-31T02:00",
+            "2021-10-31T02:30",
+            "2021-10-31T03:00",
+        )
+    )
     assert timecols.dst_fall_back(back) == back[3]
     shuffled = np.array(ns("2021-06-01T12:00", "2021-06-01T10:00", "2021-06-01T11:00"))
     assert timecols.dst_fall_back(shuffled) is None
-    spring = np.array(ns("2010-03-14T00:00", "2010-03-14T01:00", "2010-03-14T03:00", "2010-03-14T04:00"))
+    spring = np.array(
+        ns("2010-03-14T00:00", "2010-03-14T01:00", "2010-03-14T03:00", "2010-03-14T04:00")
+    )
     assert "daylight saving" in timecols.steps_of(spring).gap_issue.message
 
 
 @pytest.mark.parametrize(
     "seconds, words",
-    [(0.5, "500 ms"), (1, "1 s"), (90, "1.5 min"), (3600, "1 h"), (1800, "30 min"), (86400, "1 day"),
-     (7 * 86400, "1 week"), (31 * 86400, "1 month"), (91 * 86400, "1 quarter"), (365 * 86400, "1 year"),
-     (2 * 86400, "2 days"), (45 * 86400, "45 days")],
+    [
+        (0.5, "500 ms"),
+        (1, "1 s"),
+        (90, "1.5 min"),
+        (3600, "1 h"),
+        (1800, "30 min"),
+        (86400, "1 day"),
+        (7 * 86400, "1 week"),
+        (31 * 86400, "1 month"),
+        (91 * 86400, "1 quarter"),
+        (365 * 86400, "1 year"),
+        (2 * 86400, "2 days"),
+        (45 * 86400, "45 days"),
+    ],
 )
 def test_duration_text(seconds, words):
     assert duration_text(seconds) == words

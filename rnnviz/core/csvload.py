@@ -473,7 +473,6 @@ def _read_pandas(body, sn: csvsniff.Sniff, names: list[str], progress):
 
 def _columns(table, sn: csvsniff.Sniff, b: _Builder, lines: csvsniff.LineMap) -> list[_Col]:
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     out: list[_Col] = []
     n = table.num_rows
@@ -509,7 +508,6 @@ def _columns(table, sn: csvsniff.Sniff, b: _Builder, lines: csvsniff.LineMap) ->
             s = s.combine_chunks() if isinstance(s, pa.ChunkedArray) and s.num_chunks != 1 else s
             _classify_text(c, s, sn, b, lines)
         out.append(c)
-    del pc
     return out
 
 
@@ -884,9 +882,8 @@ def _order_times(
                 "1800 or after 2200 usually mean the times were misread (day and month swapped, milliseconds taken as "
                 "seconds). Check the time column.",
             )
-    column = name if combined is None else name
     tr = TimeReport(
-        column=column,
+        column=name,
         unit=pt.unit,
         timezone=pt.timezone,
         first=timecols.iso(int(ns[0])),

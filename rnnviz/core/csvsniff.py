@@ -107,6 +107,7 @@ _DATE_LIKE = re.compile(
     r"|\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?"
     r"|\d{4}\s*-?\s*Q[1-4]"
 )
+_SPREADSHEET_ERROR_RE = re.compile(r"#[A-Za-z\u00c0-\u00ff/0_ .]{1,20}[!?]?")
 _WORD = re.compile(r"[\w .\-/()%°:#+&'\[\]]*")
 _COMMA_DEC = re.compile(
     r"[+-]?\d+,\d{1,2}|[+-]?\d+,\d{4,}|[+-]?0,\d+|[+-]?\d{1,3}(?:\.\d{3})+,\d+|[+-]?,\d+"
@@ -139,7 +140,7 @@ def cell_type(cell: str) -> str:
         except ValueError:
             pass
     low = s.lower()
-    if low in MISSING_TOKENS or low in ERROR_TOKENS:
+    if low in MISSING_TOKENS or low in ERROR_TOKENS or _SPREADSHEET_ERROR_RE.fullmatch(s):
         return "missing"
     if _NUMBER_ANY.fullmatch(s):
         return "number"
@@ -987,6 +988,7 @@ class ParsedNumbers:
     unreadable_examples: list[str]
 
 
+_SPREADSHEET_ERROR = r"^#[A-Za-z\x{00c0}-\x{00ff}/0_ .]{1,20}[!?]?$"
 _FLOAT_SYNTAX = (
     r"^[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?|(?i:inf|infinity|nan))$"
 )
@@ -1012,7 +1014,13 @@ def parse_numbers(column, decimal: str = ".", thousands: str | None = None) -> P
     blank = pc.fill_null(
         pc.or_(pc.equal(s, ""), pc.is_in(low, value_set=pa.array(sorted(MISSING_TOKENS)))), True
     )
-    errors = pc.fill_null(pc.is_in(low, value_set=pa.array(sorted(ERROR_TOKENS))), False)
+    errors = pc.fill_null(
+        pc.or_(
+            pc.is_in(low, value_set=pa.array(sorted(ERROR_TOKENS))),
+            pc.match_substring_regex(s, _SPREADSHEET_ERROR),  # #WERT!, #NV, #VALEUR!, ...
+        ),
+        False,
+    )
     t = s
     if thousands:
         t = pc.utf8_trim_whitespace(t) if thousands == " " else t

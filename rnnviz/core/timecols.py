@@ -295,7 +295,6 @@ def _strptime_ns(col, fmt: str):
 
 def _parse_formats(col, formats: list[str], unit: str) -> ParsedTime:
     """Parse with the format that fits a sample best, then the others on the cells still unread."""
-    import pyarrow as pa
     import pyarrow.compute as pc
 
     s = pc.utf8_trim_whitespace(col)
@@ -326,7 +325,6 @@ def _parse_formats(col, formats: list[str], unit: str) -> ParsedTime:
             if "%S" in fmt:
                 got2 = _to_ns_pandas(ser, format=fmt.replace("%S", "%S.%f"))
                 ns = np.where(rest & (got2 != NAT), got2, ns)
-    del pa
     return _finish(np.ascontiguousarray(ns), col, unit)
 
 

@@ -224,3 +224,11 @@ def test_one_column_with_the_other_decimal_mark(tmp_path):
     np.testing.assert_array_equal(t.frame["a"].to_numpy(), [1.5, 2.5, 3.25])
     np.testing.assert_array_equal(t.frame["b"].to_numpy(), [2.25, 3.5, 4.125])
     assert "'b'" in warning(t.report, "decimal_mark_differs")
+
+
+def test_spreadsheet_errors_in_other_languages(tmp_path):
+    text = "Datum;Wert\n2020-01-01;1,5\n2020-01-02;#WERT!\n2020-01-03;#NV\n2020-01-04;#VALEUR!\n2020-01-05;2,5\n"
+    t = load_csv(write(tmp_path, text))
+    np.testing.assert_array_equal(np.isnan(t.frame["Wert"].to_numpy()), [0, 1, 1, 1, 0])
+    msg = warning(t.report, "error_cells")
+    assert "'Wert': 3 cells" in msg and "line 3" in msg

@@ -295,6 +295,11 @@ def _baselines(data: WindowSplits, run: RunConfig) -> tuple[dict[str, float], nn
     return out, dense, season
 
 
+def _restore(params: list[torch.Tensor], snapshot: list[torch.Tensor]) -> None:
+    with torch.no_grad():
+        torch._foreach_copy_(params, snapshot)
+
+
 def _finite_params(params: list[torch.Tensor]) -> bool:
     return bool(torch.stack([torch.isfinite(p).all() for p in params]).all().item())
 
@@ -465,12 +470,13 @@ def train(data: WindowSplits, run: RunConfig, *, control: TrainingControl | None
                 what, bad = ("loss", v[0]) if not math.isfinite(v[0]) else ("gradient", v[1])
                 opt.zero_grad(set_to_none=True)
                 if not _finite_params(params):
-                    torch._foreach_copy_(params, snapshot)
+                    _restore(params, snapshot)
                 yield Diverged(step=step, epoch=epoch, batch=b + 1, what=what,
                                message=_diverged_message(what, bad, step, epoch, lr, clip))
                 reason = "diverged"
                 break
-            torch._foreach_copy_(snapshot, [p.detach() for p in params])
+            with torch.no_grad():
+                torch._foreach_copy_(snapshot, params)  # the last finite weights
             if tc.clip_value is not None:
                 torch.nn.utils.clip_grad_value_(params, tc.clip_value)
             if tc.clip_norm is not None:
@@ -499,7 +505,7 @@ def train(data: WindowSplits, run: RunConfig, *, control: TrainingControl | None
         val_loss, val_pred = evaluate(model, val_src, tc.loss)
         if val_src.n and not math.isfinite(val_loss):
             if not _finite_params(params):
-                torch._foreach_copy_(params, snapshot)
+                _restore(params, snapshot)
             yield Diverged(step=step, epoch=epoch, batch=len(losses), what="loss",
                            message=_diverged_message("validation loss", val_loss, step, epoch,
                                                      float(opt.param_groups[0]["lr"]), clip))

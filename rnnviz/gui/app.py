@@ -26,7 +26,8 @@ from rnnviz import __version__
 from rnnviz.gui.settings import APPLICATION, ORGANIZATION
 
 STARTUP_MARKER_ENV = "RNNVIZ_STARTUP_MARKER"
-"""When set, print ``rnnviz: window visible after X s`` once the window is shown (benchmark)."""
+"""When set, print ``rnnviz: window visible after X s`` once the window is shown and
+``rnnviz: ready to train after X s`` once the data are ready (for the benchmark)."""
 
 
 @dataclass
@@ -160,10 +161,7 @@ class Launcher:
             shot = w.save_window_picture(o.screenshot)
             print(f"rnnviz: saved {shot}")
             if o.views_dir:
-                folder = Path(o.views_dir)
-                folder.mkdir(parents=True, exist_ok=True)
-                for key, view in w.views.items():
-                    path = view.export_image(folder / f"{key}.png")
+                for path in w.export_view_pictures(o.views_dir):
                     print(f"rnnviz: saved {path}")
         except Exception as exc:  # noqa: BLE001 - reported as the exit status
             self._fail(getattr(exc, "message", f"{type(exc).__name__}: {exc}"))
@@ -255,6 +253,12 @@ def main(options: LaunchOptions | None = None) -> int:
     app.processEvents()
     if os.environ.get(STARTUP_MARKER_ENV):
         print(f"rnnviz: window visible after {time.perf_counter() - t0:.3f} s", flush=True)
+    if os.environ.get(STARTUP_MARKER_ENV):
+        def ready() -> None:
+            print(f"rnnviz: ready to train after {time.perf_counter() - t0:.3f} s", flush=True)
+            window.data_ready.disconnect(ready)
+
+        window.data_ready.connect(ready)
     QTimer.singleShot(0, launcher.finish_startup)
     code = app.exec()
     return launcher.exit_code or int(code)

@@ -31,6 +31,7 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QDockWidget,
     QLabel,
     QMainWindow,
@@ -45,7 +46,7 @@ from rnnviz.gui import session as S
 from rnnviz.gui.dialogs import Dialogs, shorten
 from rnnviz.gui.panels import DataPanel, ModelPanel
 from rnnviz.gui.panels.model_panel import SciSpinBox
-from rnnviz.gui.session import TrainingSession
+from rnnviz.gui.session import TrainingSession, on_screen
 from rnnviz.gui.settings import AppSettings
 
 VIEW_ORDER = ("loss", "forecast", "gates", "states", "gradients", "influence")
@@ -1008,14 +1009,18 @@ class MainWindow(QMainWindow):
         """Write one view's picture (``.png``/``.svg``) or data (``.csv``)."""
         view = self.views[key]
         self.session.render_view(view)
+        front = self.front_views()
         try:
             if Path(path).suffix.lower() == ".csv":
                 out = view.export_data(path)
             else:
+                self.show_view_for_export(key)
                 out = view.export_image(path)
         except RnnvizError as exc:
             self.dialogs.error("Export failed", exc.message)
             return None
+        finally:
+            self.restore_front_views(front)
         self.settings.set_last_directory(str(Path(path).parent))
         self.statusBar().showMessage(f"Saved {out}", 5000)
         return Path(out)
@@ -1045,6 +1050,43 @@ class MainWindow(QMainWindow):
         if folder:
             self.export_all(folder)
 
+    def show_view_for_export(self, key: str) -> None:
+        """Bring a view to the front (its tab raised) so its picture has its on-screen size;
+        a view whose dock is closed is laid out at 900x560 instead."""
+        dock = self.docks[key]
+        view = self.views[key]
+        self.session.render_view(view)  # first: drawing may switch message -> plots
+        if dock.isHidden():
+            view.resize(900, 560)
+        elif not on_screen(view):
+            dock.raise_()
+        for _ in range(3):  # lay the view out at its on-screen size (resizes cascade)
+            QApplication.processEvents()
+
+    def front_views(self) -> list[str]:
+        """Keys of the views on screen now (to restore the tabs after exporting)."""
+        return [k for k, v in self.views.items() if on_screen(v)]
+
+    def restore_front_views(self, keys: list[str]) -> None:
+        """Raise these views' docks again."""
+        for k in keys:
+            self.docks[k].raise_()
+
+    def export_view_pictures(self, folder: str | Path, suffixes: tuple[str, ...] = (".png",)
+                             ) -> list[Path]:
+        """Save every view's picture into ``folder`` as ``<key><suffix>``."""
+        folder = Path(folder)
+        written: list[Path] = []
+        front = self.front_views()
+        try:
+            for key, view in self.views.items():
+                self.show_view_for_export(key)
+                for suffix in suffixes:
+                    written.append(Path(view.export_image(folder / f"{key}{suffix}")))
+        finally:
+            self.restore_front_views(front)
+        return written
+
     def export_all(self, folder: str | Path) -> list[Path]:
         """Write every view as PNG, SVG and CSV, the history, the settings and a picture of
         the window into ``folder``.
@@ -1059,9 +1101,8 @@ class MainWindow(QMainWindow):
         try:
             folder.mkdir(parents=True, exist_ok=True)
             self._render_all()
+            written += self.export_view_pictures(folder, (".png", ".svg"))
             for key, view in self.views.items():
-                written.append(Path(view.export_image(folder / f"{key}.png")))
-                written.append(Path(view.export_image(folder / f"{key}.svg")))
                 written.append(Path(view.export_data(folder / f"{key}.csv")))
             written.append(Path(self.session.history.write_history_csv(folder / "history.csv")))
             written.append(self.save_window_picture(folder / "window.png"))

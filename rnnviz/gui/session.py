@@ -8,7 +8,10 @@ How training reaches the screen (DESIGN.md §3):
 2. The slot on the GUI thread only adds the event to :attr:`TrainingSession.history` (a
    :class:`~rnnviz.core.history.RunHistory`) and notes the numbers the status bar shows.
 3. A :class:`QTimer` at ``redraw_hz`` (15 Hz) calls ``render(history)`` on the visible views
-   when the history changed. The redraw rate does not depend on how fast training runs.
+   when the history changed. The redraw rate does not depend on how fast training runs; when
+   redraws are slow the interval grows (at most 4x the last redraw's time, up to 250 ms) so
+   drawing never takes more than about a quarter of the time from the training thread,
+   with which it shares Python's GIL.
 4. Pause, resume, step, stop and learning-rate changes go through the engine's
    ``TrainingControl`` and take effect between batches.
 5. :meth:`shutdown` (window closing) requests a stop, waits a bounded time for the worker
@@ -40,6 +43,11 @@ log = logging.getLogger(__name__)
 BIG_FILE_BYTES = 5 * 1024 * 1024
 """CSV files larger than this are read on a worker thread, with progress."""
 
+MAX_GUI_SHARE_INV = 4.0
+"""The redraw interval is at least this many times the last redraw's duration."""
+MAX_INTERVAL_MS = 250
+"""Longest redraw interval (4 Hz) however slow the views are."""
+
 IDLE, RUNNING, PAUSED, STOPPING, FINISHED = "idle", "running", "paused", "stopping", "finished"
 STATES = (IDLE, RUNNING, PAUSED, STOPPING, FINISHED)
 
@@ -49,6 +57,14 @@ class ModelBuilt:
     """Internal message: the worker built (or received) the model it trains."""
 
     model: Any
+
+
+def on_screen(widget: Any) -> bool:
+    """True when some of ``widget`` can be seen: shown, and not behind another dock's tab."""
+    if not widget.isVisible():
+        return False
+    region = getattr(widget, "visibleRegion", None)
+    return True if region is None else not region().isEmpty()
 
 
 # ---------------------------------------------------------------------------- worker
@@ -176,18 +192,20 @@ class TrainingSession(QObject):
         self._last_batch: BatchDone | None = None
         self._shut_down = False
         self._timer = QTimer(self)
-        self._timer.setInterval(max(1, round(1000.0 / redraw_hz)))
+        self._base_interval = max(1, round(1000.0 / redraw_hz))
+        self._timer.setInterval(self._base_interval)
         self._timer.timeout.connect(self._on_timer_timeout)
 
     # ------------------------------------------------------------------ views
     def set_views(self, views: Sequence[Any]) -> None:
-        """Views redrawn by the timer (each has ``render(history)`` and ``isVisible()``)."""
+        """Views redrawn by the timer (each has ``render(history)`` and ``isVisible()``; a view
+        behind another dock's tab is not redrawn until its tab is chosen)."""
         self._views = list(views)
 
     def render_views(self, *, all_views: bool = False) -> None:
-        """Redraw now: the visible views, or every view with ``all_views=True``."""
+        """Redraw now: the views on screen, or every view with ``all_views=True``."""
         for view in self._views:
-            if all_views or view.isVisible():
+            if all_views or on_screen(view):
                 self._render(view)
         self._drawn_version = self.history.version
         self.redraws += 1
@@ -218,7 +236,13 @@ class TrainingSession(QObject):
     @Slot()
     def _on_timer_timeout(self) -> None:
         if self.history.version != self._drawn_version:
+            t = time.perf_counter()
             self.render_views()
+            ms = (time.perf_counter() - t) * 1000.0
+            # The GUI thread and the worker share the GIL: keep redrawing at most ~25% of the
+            # time so training keeps its pace (slow redraws -> a longer interval, <= 250 ms).
+            self._timer.setInterval(int(min(max(self._base_interval, MAX_GUI_SHARE_INV * ms),
+                                             MAX_INTERVAL_MS)))
 
     # ------------------------------------------------------------------ state
     def _set_state(self, state: str) -> None:

@@ -153,7 +153,8 @@ FIELDS: tuple[Field, ...] = (
           "Gradients view. Off: PyTorch's initialisation.", "Model", 0.0, 10.0,
           optional=True, on_value=1.0, decimals=2, single_step=0.1),
     Field("model", "bias", "Bias terms", "bool",
-          "Use bias vectors in the recurrent layers (and gates).", "Model"),
+          "Use bias vectors in the recurrent layers and their gates; without them every gate "
+          "starts from 0.5 and cannot be shifted.", "Model"),
     # ------------------------------------------------------------------ training
     Field("train", "optimizer", "Optimiser", "choice",
           "adam: adapts every weight's step size; a good default.\nadamw: Adam with decoupled "
@@ -175,7 +176,8 @@ FIELDS: tuple[Field, ...] = (
           "multiplied by the decay factor when the validation loss stops improving.",
           "Training", choices=C.SCHEDULES),
     Field("train", "schedule_step", "Schedule: every N epochs", "int",
-          "Step schedule: epochs between two decays.", "Training", 1, 100_000),
+          "Step schedule: epochs between two decays of the learning rate (big steps early, "
+          "fine steps late).", "Training", 1, 100_000),
     Field("train", "schedule_gamma", "Schedule: decay factor", "float",
           "Step and plateau schedules: the learning rate is multiplied by this factor at "
           "each decay (0.5 halves it).", "Training", 1e-4, 1.0, decimals=4, single_step=0.05),
@@ -183,7 +185,8 @@ FIELDS: tuple[Field, ...] = (
           "Windows per update step. Small batches give noisy but frequent updates; large ones "
           "are smoother and use the CPU better.", "Training", 1, 65_536),
     Field("train", "epochs", "Epochs", "int",
-          "Passes over all training windows.", "Training", 1, 100_000),
+          "Passes over all training windows. Watch the validation loss: when it stops "
+          "falling, more epochs only memorise the training part.", "Training", 1, 100_000),
     Field("train", "loss", "Loss", "choice",
           "mse: squared error; punishes large misses most.\nmae: absolute error; every miss "
           "counts alike, robust to outliers.\nhuber: squared near zero, absolute for large "

@@ -1,0 +1,209 @@
+"""How responsive is the window while it trains flat out?
+
+Prints, in one run on this machine:
+
+1. start-up: seconds from launching ``python -m rnnviz gui`` (a new process) to a visible
+   window, and to "ready to train" (default dataset loaded, torch imported);
+2. while the real window trains with its views open (default settings on the default
+   dataset): the lateness of a 10 ms QTimer on the GUI thread (median, p99, max), the number
+   of redraws per second, and the time one redraw takes;
+3. training throughput (batches per second, first to last batch) in the window against
+   headless ``train()`` on the same data and settings in the same process.
+
+Goals (issue 5): p99 lateness <= 50 ms, redraws >= 10 Hz, throughput >= 0.85x headless.
+
+Run::
+
+    .venv/bin/python benchmarks/gui_responsiveness.py            # offscreen unless DISPLAY is set
+    xvfb-run -s "-screen 0 1600x1000x24" .venv/bin/python benchmarks/gui_responsiveness.py
+
+Options: ``--epochs N`` (default 8), ``--skip-startup``, ``--repeat-startup N`` (default 3).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+if not os.environ.get("DISPLAY") and not os.environ.get("QT_QPA_PLATFORM"):
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+import numpy as np  # noqa: E402
+
+GOALS = {"p99_ms": 50.0, "redraw_hz": 10.0, "throughput_ratio": 0.85}
+
+
+def measure_startup(repeat: int) -> list[tuple[float, float]]:
+    """Launch the app ``repeat`` times; return (seconds to visible, seconds to ready)."""
+    out = []
+    for _ in range(repeat):
+        env = dict(os.environ, RNNVIZ_STARTUP_MARKER="1",
+                   RNNVIZ_SETTINGS_DIR=tempfile.mkdtemp(prefix="rnnviz-bench-"))
+        t0 = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-m", "rnnviz", "gui"], stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, text=True, env=env)
+        visible = ready = float("nan")
+        try:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                if "window visible" in line:
+                    visible = time.perf_counter() - t0
+                elif "ready to train" in line:
+                    ready = time.perf_counter() - t0
+                    break
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        out.append((visible, ready))
+    return out
+
+
+def batch_rate(times: list[float]) -> float:
+    """Batches per second between the first and the last batch."""
+    return (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 else float("nan")
+
+
+def headless(splits, run) -> float:
+    from rnnviz.core.events import BatchDone
+    from rnnviz.core.training import train
+
+    times = [time.perf_counter() for ev in train(splits, run) if isinstance(ev, BatchDone)]
+    return batch_rate(times)
+
+
+def in_window(epochs: int) -> dict[str, float]:
+    from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
+
+    from rnnviz.core.events import BatchDone
+    from rnnviz.gui.app import make_application
+    from rnnviz.gui.main_window import MainWindow
+    from rnnviz.gui.settings import AppSettings
+
+    os.environ.setdefault("RNNVIZ_SETTINGS_DIR", tempfile.mkdtemp(prefix="rnnviz-bench-"))
+    app = make_application()
+    w = MainWindow(AppSettings(), restore=False)
+    w.remember_settings = False
+    w.resize(1600, 1000)
+    w.show()
+    app.processEvents()
+    loop = QEventLoop()
+    w.data_ready.connect(loop.quit)
+    QTimer.singleShot(0, w.open_default_sample)
+    loop.exec()
+    w.data_ready.disconnect(loop.quit)
+    w.model_panel.set_value("epochs", epochs)
+    run = w.model_panel.run_config(w.data_config)
+    splits = w.splits
+
+    # headless first, same process, same settings (threads=1 as the window uses)
+    rate_headless = headless(splits, run)
+
+    batch_times: list[float] = []
+    redraw_ms: list[float] = []
+    session = w.session
+    orig_render = session.render_views
+
+    redraw_at: list[float] = []
+
+    def timed_render(*a, **k):
+        t = time.perf_counter()
+        orig_render(*a, **k)
+        redraw_at.append(t)
+        redraw_ms.append((time.perf_counter() - t) * 1000)
+
+    session.render_views = timed_render  # type: ignore[method-assign]
+
+    def on_event(item):
+        if isinstance(item, BatchDone):
+            batch_times.append(time.perf_counter())
+
+    # count batches as they arrive on the GUI thread (after the session's own slot)
+    lateness: list[float] = []
+    clock = QElapsedTimer()
+    last = [0]
+    ticker = QTimer()
+    ticker.setInterval(10)
+
+    def tick():
+        now = clock.nsecsElapsed()
+        if last[0]:
+            lateness.append((now - last[0]) / 1e6 - 10.0)
+        last[0] = now
+
+    ticker.timeout.connect(tick)
+    loop = QEventLoop()
+    session.run_finished.connect(loop.quit)
+    started_at = []
+    session.run_started.connect(lambda s: started_at.append(time.perf_counter()))
+    w.start_training()
+    job = session._train_job
+    job.worker.emitted.connect(on_event)
+    clock.start()
+    ticker.start()
+    t0 = time.perf_counter()
+    loop.exec()  # the real event loop runs until the run ends
+    ticker.stop()
+    t_end = time.perf_counter()
+    # redraws are counted while batches arrive (first to last batch): between epochs the
+    # engine validates and forecasts, sends nothing, and there is nothing new to draw
+    t_first = batch_times[0] if batch_times else t0
+    t_last = batch_times[-1] if batch_times else t_end
+    n_redraws = sum(t_first <= t <= t_last for t in redraw_at)
+    lat = np.asarray(lateness)
+    w.close()
+    return {
+        "headless_rate": rate_headless,
+        "gui_rate": batch_rate(batch_times),
+        "batches": float(len(batch_times)),
+        "lat_median": float(np.median(lat)) if lat.size else float("nan"),
+        "lat_p99": float(np.percentile(lat, 99)) if lat.size else float("nan"),
+        "lat_max": float(lat.max()) if lat.size else float("nan"),
+        "redraw_hz": n_redraws / max(t_last - t_first, 1e-9),
+        "redraw_ms_median": float(np.median(redraw_ms)) if redraw_ms else float("nan"),
+        "redraw_ms_p99": float(np.percentile(redraw_ms, 99)) if redraw_ms else float("nan"),
+        "seconds": t_end - t_first,
+        "setup_seconds": (started_at[0] - t0) if started_at else float("nan"),
+    }
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--epochs", type=int, default=8)
+    p.add_argument("--skip-startup", action="store_true")
+    p.add_argument("--repeat-startup", type=int, default=3)
+    args = p.parse_args()
+    platform = os.environ.get("QT_QPA_PLATFORM") or f"xcb (DISPLAY={os.environ.get('DISPLAY')})"
+    print(f"rnnviz GUI responsiveness — Qt platform: {platform}, cores: {os.cpu_count()}")
+    if not args.skip_startup:
+        runs = measure_startup(args.repeat_startup)
+        vis = [v for v, _ in runs]
+        rdy = [r for _, r in runs]
+        print(f"start-up (new process, {len(runs)} runs): visible window "
+              f"median {np.median(vis):.2f} s (min {min(vis):.2f}), ready to train "
+              f"median {np.median(rdy):.2f} s (min {min(rdy):.2f})")
+    r = in_window(args.epochs)
+    ratio = r["gui_rate"] / r["headless_rate"]
+    print(f"training in the window: {int(r['batches'])} batches in {r['seconds']:.1f} s "
+          f"(default LSTM 32 units, lookback 48, batch 64, 1 torch thread, default dataset)")
+    print(f"10 ms timer lateness: median {r['lat_median']:.2f} ms, p99 {r['lat_p99']:.2f} ms, "
+          f"max {r['lat_max']:.2f} ms   (goal p99 <= {GOALS['p99_ms']:.0f} ms)")
+    print(f"redraws: {r['redraw_hz']:.1f} per second (goal >= {GOALS['redraw_hz']:.0f}); one "
+          f"redraw of the visible views: median {r['redraw_ms_median']:.1f} ms, p99 "
+          f"{r['redraw_ms_p99']:.1f} ms")
+    print(f"throughput: window {r['gui_rate']:.1f} batches/s, headless {r['headless_rate']:.1f} "
+          f"batches/s, ratio {ratio:.2f} (goal >= {GOALS['throughput_ratio']})")
+    ok = (r["lat_p99"] <= GOALS["p99_ms"] and r["redraw_hz"] >= GOALS["redraw_hz"]
+          and ratio >= GOALS["throughput_ratio"])
+    print("all goals met" if ok else "some goals NOT met")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

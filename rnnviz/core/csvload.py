@@ -523,6 +523,10 @@ def _classify_text(c: _Col, s, sn: csvsniff.Sniff, b: _Builder, lines: csvsniff.
             if present and ok >= 0.9 * present:
                 c.kind, c.parsed_time = "time", pt
                 return
+    wordy = sum(csvsniff.cell_type(v) in ("word", "text", "date") for v in sample)
+    if sample and numberish < 0.1 * (numberish + wordy):
+        c.kind, c.values = "text", s  # names, categories, notes: no need to parse every cell
+        return
     parsed = csvsniff.parse_numbers(s, sn.decimal, sn.thousands)
     good = int(np.isfinite(parsed.values).sum() + np.isinf(parsed.values).sum())
     if parsed.unreadable.sum() > good:
@@ -671,9 +675,14 @@ def _missing_mask(c: _Col) -> np.ndarray:
         return np.isnan(c.values)
     if c.kind == "time":
         return c.parsed_time.ns == NAT
+    return _blank_text(c.values)
+
+
+def _blank_text(values) -> np.ndarray:
+    """(N,) bool: text cells that are null or only white space."""
     import pyarrow.compute as pc
 
-    s = pc.utf8_trim_whitespace(c.values)
+    s = pc.utf8_trim_whitespace(values)
     return np.asarray(
         pc.fill_null(pc.equal(s, ""), True).to_numpy(zero_copy_only=False), dtype=bool
     )
@@ -769,9 +778,9 @@ def _choose_time(
     return tc, pt, combined
 
 
-def _arrays(cols: list[_Col], idx: np.ndarray | None) -> dict[str, np.ndarray]:
-    """Column arrays (rows ``idx`` only): datetime64[ns], float64, or object for text."""
-    data: dict[str, np.ndarray] = {}
+def _arrays(cols: list[_Col], idx: np.ndarray | None) -> dict[str, Any]:
+    """Column arrays (rows ``idx`` only): numpy datetime64[ns] or float64; pyarrow strings for text."""
+    data: dict[str, Any] = {}
     for c in cols:
         if c.kind == "time":
             ns = c.parsed_time.ns if idx is None else c.parsed_time.ns[idx]
@@ -779,26 +788,48 @@ def _arrays(cols: list[_Col], idx: np.ndarray | None) -> dict[str, np.ndarray]:
         elif c.kind in ("numeric", "empty"):
             data[c.name] = c.values if idx is None else c.values[idx]
         else:
-            s = c.values if idx is None else c.values.take(idx)
-            data[c.name] = np.asarray(s.to_numpy(zero_copy_only=False), dtype=object)
+            data[c.name] = c.values if idx is None else c.values.take(idx)
     return data
+
+
+def _take(v: Any, order: np.ndarray) -> Any:
+    return v[order] if isinstance(v, np.ndarray) else v.take(order)
+
+
+def _keep(v: Any, mask: np.ndarray) -> Any:
+    if isinstance(v, np.ndarray):
+        return v[mask]
+    import pyarrow as pa
+
+    return v.filter(pa.array(mask))
+
+
+def _is_float(v: Any) -> bool:
+    return isinstance(v, np.ndarray) and v.dtype == np.float64
+
+
+def _column(v: Any) -> Any:
+    """A frame column: numpy arrays as they are, text as pandas strings (kept in Arrow memory)."""
+    if isinstance(v, np.ndarray):
+        return v
+    return pd.Series(v.to_pandas(), dtype="str") if len(v) else pd.Series([], dtype="str")
 
 
 def _build_frame(cols: list[_Col], arrays: dict[str, np.ndarray]) -> pd.DataFrame:
     """One DataFrame, file column order, RangeIndex; float columns built as one block (fast when wide)."""
     names = [c.name for c in cols]
     n = len(next(iter(arrays.values()))) if arrays else 0
-    floats = [nm for nm in names if arrays[nm].dtype == np.float64]
+    floats = [nm for nm in names if _is_float(arrays[nm])]
     if len(floats) < 50:
-        frame = pd.DataFrame({nm: arrays[nm] for nm in names}, copy=False)
+        frame = pd.DataFrame({nm: _column(arrays[nm]) for nm in names}, copy=False)
     else:
         block = np.empty((n, len(floats)), dtype=np.float64)  # (N, F)
         for j, nm in enumerate(floats):
             block[:, j] = arrays[nm]
         frame = pd.DataFrame(block, columns=pd.Index(floats, dtype=object), copy=False)
         for pos, nm in enumerate(names):
-            if arrays[nm].dtype != np.float64:
-                frame.insert(pos, nm, arrays[nm])
+            if not _is_float(arrays[nm]):
+                frame.insert(pos, nm, _column(arrays[nm]))
     if not isinstance(frame.index, pd.RangeIndex):  # pragma: no cover - a silent misread guard
         frame = frame.reset_index(drop=True)
     return frame
@@ -823,7 +854,7 @@ def _order_times(
     if not was_sorted:
         first_back = int(np.argmax(d < 0)) + 1
         order = np.argsort(ns, kind="stable")
-        arrays = {k: v[order] for k, v in arrays.items()}
+        arrays = {k: _take(v, order) for k, v in arrays.items()}
         ns = ns[order]
         reverse = bool(np.all(d <= 0))
         if fall_back is None:
@@ -923,14 +954,14 @@ def _merge_duplicates(
     group = np.cumsum(~dup) - 1  # (N,) group id of each sorted row
     out: dict[str, np.ndarray] = {}
     for c, v in arrays.items():
-        if c != name and v.dtype == np.float64:
+        if c != name and _is_float(v):
             ok = ~np.isnan(v)
             sums = np.bincount(group, weights=np.where(ok, v, 0.0))
             cnt = np.bincount(group, weights=ok.astype(np.float64))
             with np.errstate(invalid="ignore", divide="ignore"):
                 out[c] = np.where(cnt > 0, sums / np.maximum(cnt, 1), np.nan)
         else:
-            out[c] = v[~dup]
+            out[c] = _keep(v, ~dup)
     return out
 
 
@@ -978,8 +1009,7 @@ def _column_reports(
         elif c.kind == "empty":
             reports.append(ColumnReport(c.name, "empty", 0, n))
         else:
-            s = pd.Series(arrays[c.name], dtype=object)
-            filled = int((s.notna() & (s.astype(str).str.strip() != "")).sum()) if n else 0
+            filled = n - int(_blank_text(arrays[c.name]).sum()) if n else 0
             reports.append(ColumnReport(c.name, "text", filled, n - filled))
     return reports, numeric
 
@@ -996,7 +1026,7 @@ def _post_checks(
     text = [c.name for c in cols if c.kind == "text"]
     if text:
         example = ""
-        first = [x for x in arrays[text[0]][:100] if x is not None and str(x).strip()]
+        first = [x for x in arrays[text[0]][:100].to_pylist() if x is not None and str(x).strip()]
         if first:
             example = f" (e.g. {str(first[0])[:30]!r} in '{text[0]}')"
         b.warn(
@@ -1046,7 +1076,7 @@ def _post_checks(
 def _no_numeric(cols: list[_Col], arrays: dict[str, np.ndarray], sn: csvsniff.Sniff) -> None:
     text = [c for c in cols if c.kind == "text"]
     if len(cols) == 1 and text:
-        s = pd.Series(arrays[text[0].name], dtype=object).dropna().astype(str)
+        s = pd.Series(arrays[text[0].name][:1000].to_pylist(), dtype=object).dropna().astype(str)
         found = [d for d in (";", ",", "\t", "|") if s.head(50).str.contains(re.escape(d)).any()]
         if found:
             d = found[0]

@@ -281,7 +281,7 @@ class MainWindow(QMainWindow):
                            "Forget the run and the model; the next Start begins from new weights")
         self.act_reset_layout = A("Reset &layout", self.reset_layout, None,
                                   "Put every panel back in its default place")
-        self.act_help_views = A("&How to read each view", self.show_view_help, K.HelpContents)
+        self.act_help_views = A("&How to read each view", self.show_view_help, "F1")
         self.act_shortcuts = A("&Keyboard shortcuts", self.show_shortcuts, "Ctrl+/")
         self.act_about = A("&About rnnviz", self.dialogs_about)
 

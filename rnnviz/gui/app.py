@@ -1,8 +1,10 @@
 """Start the window: QApplication, names, the main window, then the heavy imports.
 
-Importing torch takes about 2 s on the reference machines. :func:`main` shows the window
-first (about 0.6 s after launch), then, from the event loop, imports torch and opens the data
-file, so the user sees the application at once and a status line says what is loading.
+Importing torch takes about 2 s on the reference machines, pyqtgraph and the views most of a
+second more. :func:`main` shows the bare window first (menus, toolbar, empty docks; only
+PySide6 and numpy are imported by then), then, from the event loop, builds the panels and
+views, imports torch and opens the data file, so the user sees the application at once and a
+status line says what is loading.
 
 With ``train=True`` and ``screenshot`` set (``rnnviz gui FILE --train --epochs N
 --screenshot PATH``), the window trains, saves a picture of itself and of each view, and
@@ -94,9 +96,12 @@ class Launcher:
         self.errors: list[str] = []
 
     def finish_startup(self) -> None:
-        """Import torch (the window is already visible), then open the data."""
+        """Build the panels and views, import torch (the window is already visible), then
+        open the data."""
         w = self.window
         o = self.options
+        w.state_label.setText("Loading…")
+        w.build_content()
         w.state_label.setText("Loading PyTorch…")
         QApplication.processEvents()
         import torch  # noqa: F401 - the slow import, done while the window shows
@@ -240,7 +245,7 @@ def main(options: LaunchOptions | None = None) -> int:
 
     shooting = bool(options.screenshot)
     # pictures are made on the default layout and never change what the user's window remembers
-    window = MainWindow(restore=not shooting)
+    window = MainWindow(restore=not shooting, deferred=True)
     window.remember_settings = not shooting
     if options.size is not None:
         window.resize(*options.size)

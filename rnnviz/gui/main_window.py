@@ -44,8 +44,6 @@ from rnnviz.core.config import DataConfig, RunConfig
 from rnnviz.core.errors import ConfigError, RnnvizError
 from rnnviz.gui import session as S
 from rnnviz.gui.dialogs import Dialogs, shorten
-from rnnviz.gui.panels import DataPanel, ModelPanel
-from rnnviz.gui.panels.model_panel import SciSpinBox
 from rnnviz.gui.session import TrainingSession, on_screen
 from rnnviz.gui.settings import AppSettings
 
@@ -88,6 +86,17 @@ def view_classes() -> list[tuple[str, type]]:
     return out
 
 
+def view_keys() -> list[str]:
+    """The view names in window order, known without importing the views (or pyqtgraph)."""
+    try:
+        registry = importlib.import_module("rnnviz.gui.views").__dict__.get("VIEWS")
+    except ImportError:
+        registry = None
+    keys = [str(k) for k in registry] if isinstance(registry, Mapping) else list(VIEW_ORDER)
+    rank = {k: i for i, k in enumerate(VIEW_ORDER)}
+    return sorted(keys, key=lambda k: rank.get(k, len(rank)))
+
+
 def _fmt_seconds(s: float) -> str:
     if not math.isfinite(s) or s < 0:
         return "–"
@@ -118,7 +127,8 @@ class MainWindow(QMainWindow):
     data_ready = Signal()
 
     def __init__(self, settings: AppSettings | None = None, *,
-                 session: TrainingSession | None = None, restore: bool = True) -> None:
+                 session: TrainingSession | None = None, restore: bool = True,
+                 deferred: bool = False) -> None:
         super().__init__()
         self.setObjectName("MainWindow")
         self.setWindowTitle("rnnviz")
@@ -139,21 +149,20 @@ class MainWindow(QMainWindow):
         self._after_open: list[Callable[[], None]] = []
         self._loaded_model_dir: str | None = None
         self.remember_settings = True
+        self.content_ready = False
+        self._restore_settings = restore
         self._sized_once = False
         self._restored_state = False
-
-        self.data_panel = DataPanel(self)
-        self.model_panel = ModelPanel(self)
+        self.data_panel: Any = None
+        self.model_panel: Any = None
         self.views: dict[str, QWidget] = {}
-        for key, cls in view_classes():
-            self.views[key] = cls(self)
+
         self.docks: dict[str, QDockWidget] = {}
         self._build_docks()
         self._build_actions()
         self._build_menus()
         self._build_toolbar()
         self._build_status_bar()
-        self.session.set_views(list(self.views.values()))
 
         self._prepare_timer = QTimer(self)
         self._prepare_timer.setSingleShot(True)
@@ -165,27 +174,65 @@ class MainWindow(QMainWindow):
         self._default_layout()
         self._default_state = self.saveState()
         if restore:
-            self._restore()
+            self._restore_layout()
+        self._update_actions()
+        if not deferred:
+            self.build_content()
+
+    def build_content(self) -> None:
+        """Create the panels and the views (this imports pyqtgraph) and wire them up.
+
+        The constructor calls it unless ``deferred=True``; :func:`rnnviz.gui.app.main` shows
+        the bare window first and calls it from the event loop, so a window appears at once.
+        """
+        if self.content_ready:
+            return
+        from rnnviz.gui.panels import DataPanel, ModelPanel
+
+        self.data_panel = DataPanel(self)
+        self.model_panel = ModelPanel(self)
+        self.docks["data"].setWidget(self.data_panel)
+        self.docks["model"].setWidget(self.model_panel)
+        for key, cls in view_classes():
+            view = cls(self)
+            self.views[key] = view
+            dock = self.docks.get(key)
+            if dock is None:  # a view the default layout does not know: tab it with the first
+                dock = self._dock(key, getattr(view, "title", key.capitalize()))
+                first = next(iter(self.views))
+                self.tabifyDockWidget(self.docks[first], dock)
+                self.menu_view.insertAction(self.act_reset_layout, dock.toggleViewAction())
+            dock.setWindowTitle(getattr(view, "title", key.capitalize()))
+            dock.setWidget(view)
+        self.session.set_views(list(self.views.values()))
+        self._build_lr_box()
+        self._fill_export_menu()
+        self._connect_content()
+        self.content_ready = True
+        if self._restore_settings:
+            self._restore_run_settings()
         self._update_actions()
 
     # ================================================================== building
-    def _build_docks(self) -> None:
-        def dock(key: str, title: str, widget: QWidget) -> QDockWidget:
-            d = QDockWidget(title, self)
-            d.setObjectName(f"dock_{key}")
-            d.setWidget(widget)
-            d.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
-                          | QDockWidget.DockWidgetFeature.DockWidgetFloatable
-                          | QDockWidget.DockWidgetFeature.DockWidgetClosable)
-            self.docks[key] = d
-            return d
+    def _dock(self, key: str, title: str) -> QDockWidget:
+        d = QDockWidget(title, self)
+        d.setObjectName(f"dock_{key}")
+        placeholder = QLabel("Loading…", d)
+        placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        placeholder.setStyleSheet("color: #808080;")
+        d.setWidget(placeholder)
+        d.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                      | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                      | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        d.visibilityChanged.connect(lambda visible, k=key: self._on_dock_visibility_changed(k, visible))
+        self.docks[key] = d
+        return d
 
-        dock("data", "Data", self.data_panel)
-        dock("model", "Model and training", self.model_panel)
-        for key, view in self.views.items():
-            d = dock(key, getattr(view, "title", key.capitalize()), view)
-            d.visibilityChanged.connect(
-                lambda visible, v=view: self._on_view_dock_visibility_changed(v, visible))
+    def _build_docks(self) -> None:
+        self._dock("data", "Data")
+        self._dock("model", "Model and training")
+        for key in view_keys():
+            self._dock(key, key.capitalize())
 
     def _default_layout(self) -> None:
         """Put every dock in its default place and size."""
@@ -197,8 +244,7 @@ class MainWindow(QMainWindow):
         self.addDockWidget(left, self.docks["model"])
         self.tabifyDockWidget(self.docks["data"], self.docks["model"])
         v = self.docks
-        keys = [k for k in VIEW_ORDER if k in v] + [k for k in v if k not in VIEW_ORDER
-                                                   and k not in ("data", "model")]
+        keys = [k for k in v if k not in ("data", "model")]
         if keys:
             self.addDockWidget(right, v[keys[0]])
         grid = {"forecast": ("loss", Qt.Orientation.Horizontal),
@@ -305,7 +351,8 @@ class MainWindow(QMainWindow):
         m.addAction(self.act_open_session)
         m.addSeparator()
         self.menu_export = m.addMenu("&Export")
-        self._fill_export_menu()
+        self.menu_export.addAction(self.act_export_all)
+        self.menu_export.addAction(self.act_export_history)
         m.addSeparator()
         m.addAction(self.act_quit)
         self.menu_file = m
@@ -318,7 +365,7 @@ class MainWindow(QMainWindow):
         self.menu_train = t
 
         v = mb.addMenu("&View")
-        for key in ["data", "model", *self.views]:
+        for key in self.docks:
             act = self.docks[key].toggleViewAction()
             act.setText(self.docks[key].windowTitle())
             v.addAction(act)
@@ -400,18 +447,22 @@ class MainWindow(QMainWindow):
         for a in (self.act_start, self.act_pause, self.act_resume, self.act_step, self.act_stop,
                   self.act_reset):
             tb.addAction(a)
+        self.toolbar = tb
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, tb)
+
+    def _build_lr_box(self) -> None:
+        from rnnviz.gui.panels.model_panel import SciSpinBox
+
+        tb = self.toolbar
         tb.addSeparator()
         tb.addWidget(QLabel(" learning rate ", tb))
         self.lr_spin = SciSpinBox(tb)
         self.lr_spin.setRange(1e-8, 10.0)
         self.lr_spin.setValue(self.model_panel.lr)
         self.lr_spin.setMinimumWidth(90)
-        tip = self.model_panel.editors["lr"].field.tip
-        self.lr_spin.setToolTip(tip)
+        self.lr_spin.setToolTip(self.model_panel.editors["lr"].field.tip)
         self.lr_spin.setAccessibleName("Learning rate")
         tb.addWidget(self.lr_spin)
-        self.toolbar = tb
-        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, tb)
 
     def _build_status_bar(self) -> None:
         sb = self.statusBar()
@@ -445,6 +496,8 @@ class MainWindow(QMainWindow):
         s.table_loaded.connect(self._on_session_table_loaded)
         s.table_failed.connect(self._on_session_table_failed)
         s.load_progressed.connect(self._on_session_load_progressed)
+
+    def _connect_content(self) -> None:
         self.data_panel.changed.connect(self._schedule_prepare)
         self.model_panel.window_changed.connect(self._schedule_prepare)
         self.model_panel.lr_changed.connect(self._on_model_panel_lr_changed)
@@ -452,13 +505,15 @@ class MainWindow(QMainWindow):
         self.lr_spin.valueChanged.connect(self._on_lr_spin_value_changed)
 
     # ================================================================== settings
-    def _restore(self) -> None:
+    def _restore_layout(self) -> None:
         geo = self.settings.window_geometry()
         if geo is not None:
             self.restoreGeometry(geo)
         state = self.settings.window_state()
         if state is not None:
             self._restored_state = bool(self.restoreState(state))
+
+    def _restore_run_settings(self) -> None:
         last = self.settings.last_run_config()
         if last:
             try:
@@ -471,6 +526,9 @@ class MainWindow(QMainWindow):
     def save_settings(self) -> None:
         """Remember geometry, layout and the current model settings."""
         self.settings.set_window(self.saveGeometry(), self.saveState())
+        if not self.content_ready:
+            self.settings.sync()
+            return
         try:
             run = self.model_panel.run_config(self._current_data_config())
         except (ConfigError, RnnvizError):
@@ -747,8 +805,9 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ session slots
     def _on_session_state_changed(self, state: str) -> None:
         training = state in (S.RUNNING, S.PAUSED, S.STOPPING)
-        self.model_panel.set_training(training)
-        self.data_panel.set_training(training)
+        if self.content_ready:
+            self.model_panel.set_training(training)
+            self.data_panel.set_training(training)
         labels = {S.IDLE: "Ready", S.RUNNING: "Training…", S.PAUSED: "Paused",
                   S.STOPPING: "Stopping…", S.FINISHED: "Finished"}
         self.state_label.setText(labels.get(state, state))
@@ -784,7 +843,7 @@ class MainWindow(QMainWindow):
     def _update_actions(self) -> None:
         st = self.session.state
         active = self.session.is_active
-        has_data = self.data_panel.table is not None
+        has_data = self.content_ready and self.data_panel.table is not None
         self.act_start.setEnabled(not active and has_data)
         self.act_pause.setEnabled(st == S.RUNNING)
         self.act_resume.setEnabled(st == S.PAUSED)
@@ -793,10 +852,14 @@ class MainWindow(QMainWindow):
         self.act_reset.setEnabled(st != S.STOPPING)
         has_model = self.session.model is not None
         self.act_save_model.setEnabled(has_model and self.splits is not None)
-        for a in (self.act_open, self.act_open_session, self.act_load_model):
-            a.setEnabled(not active)
-        self.menu_samples.setEnabled(not active)
-        self.menu_recent.setEnabled(not active)
+        ready = self.content_ready and not active
+        for a in (self.act_open, self.act_open_session, self.act_load_model,
+                  self.act_export_all, self.act_export_history):
+            a.setEnabled(ready or (self.content_ready and a in (self.act_export_all,
+                                                                self.act_export_history)))
+        self.menu_samples.setEnabled(ready)
+        self.menu_recent.setEnabled(ready)
+        self.menu_export.setEnabled(self.content_ready)
 
     def _update_status(self) -> None:
         p = self.session.progress()
@@ -1147,8 +1210,9 @@ class MainWindow(QMainWindow):
                 # dock sizes only take once the window has its real size
                 QTimer.singleShot(0, self._size_docks)
 
-    def _on_view_dock_visibility_changed(self, view: QWidget, visible: bool) -> None:
-        if visible:
+    def _on_dock_visibility_changed(self, key: str, visible: bool) -> None:
+        view = self.views.get(key)
+        if visible and view is not None:
             self.session.render_view(view)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
@@ -1159,7 +1223,7 @@ class MainWindow(QMainWindow):
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt override
         path = self._dropped_path(event.mimeData())
-        if path is None:
+        if path is None or not self.content_ready:
             event.ignore()
             return
         event.acceptProposedAction()

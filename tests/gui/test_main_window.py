@@ -550,3 +550,47 @@ def test_help_dialogs_open_for_real(qtbot):
     assert rows["Open CSV"] == "Ctrl+O" and rows["Step one batch"] == "F10"
     sc.close()
     assert math.isfinite(1.0)
+
+
+# ---------------------------------------------------------------------- start-up
+def test_the_bare_window_shows_before_pyqtgraph_and_torch_are_imported(tmp_path):
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from rnnviz.gui.app import make_application\n"
+        "from rnnviz.gui.main_window import MainWindow\n"
+        "app = make_application()\n"
+        "w = MainWindow(deferred=True)\n"
+        "w.show(); app.processEvents()\n"
+        "print(w.isVisible(), 'pyqtgraph' in sys.modules, 'torch' in sys.modules,"
+        " 'pandas' in sys.modules, w.act_start.isEnabled(), w.act_open.isEnabled())\n"
+        "w.build_content()\n"
+        "print(sorted(w.views) == sorted(['loss','forecast','gates','states','gradients',"
+        "'influence']), w.act_open.isEnabled())\n"
+        "w.remember_settings = False; w.close()\n"
+    )
+    env = dict(__import__("os").environ, QT_QPA_PLATFORM="offscreen",
+               RNNVIZ_SETTINGS_DIR=str(tmp_path))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    first, second = out.stdout.split("\n")[:2]
+    # visible, no pyqtgraph, no torch, no pandas yet; nothing to click until the content is built
+    assert first == "True False False False False False"
+    assert second == "True True"
+
+
+def test_a_deferred_window_builds_its_content_in_place(qtbot):
+    w = MainWindow(AppSettings(), deferred=True)
+    qtbot.addWidget(w)
+    w.show()
+    assert not w.content_ready and w.views == {}
+    assert w.docks["loss"].widget().text() == "Loading…"
+    w.build_content()
+    assert w.content_ready
+    assert w.docks["loss"].widget() is w.views["loss"]
+    assert w.docks["data"].widget() is w.data_panel
+    assert w.docks["model"].widget() is w.model_panel
+    assert [w.docks[k].windowTitle() for k in w.views] == [v.title for v in w.views.values()]

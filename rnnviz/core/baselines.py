@@ -37,8 +37,8 @@ __all__ = [
 ]
 
 DENSE_HIDDEN = 32
-DENSE_MIN_STEPS = 300
-DENSE_MAX_STEPS = 2000
+DENSE_MIN_STEPS = 200
+DENSE_MAX_STEPS = 600
 DENSE_EPOCHS = 20
 
 
@@ -222,7 +222,7 @@ def fit_dense(
         torch.manual_seed(seed)
         model = DenseBaseline(T, F, h, K, x_mean, x_std, y_mean, y_std)
     gen = torch.Generator().manual_seed(seed)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    opt = torch.optim.Adam(model.parameters(), lr=lr, foreach=True)
     loss_fn = make_loss(loss)
     y_mean_t, y_std_t = model.y_mean, model.y_std
     bs = max(1, min(batch_size, n))

@@ -28,7 +28,9 @@ def make_optimizer(params: Iterable[nn.Parameter], cfg: TrainConfig) -> torch.op
     params : iterable of Parameter
     cfg : TrainConfig
         Uses ``optimizer``, ``lr``, ``momentum`` (SGD, and RMSprop's momentum is left at 0)
-        and ``weight_decay`` (decoupled for AdamW, L2 for the others).
+        and ``weight_decay`` (decoupled for AdamW, L2 for the others). The multi-tensor
+        (``foreach``) implementations are used on every device: on the CPU they take fewer
+        Python-level steps for the many small tensors of a recurrent model.
 
     Returns
     -------
@@ -37,15 +39,16 @@ def make_optimizer(params: Iterable[nn.Parameter], cfg: TrainConfig) -> torch.op
     params = list(params)
     name, lr, wd = cfg.optimizer, cfg.lr, cfg.weight_decay
     if name == "adam":
-        return torch.optim.Adam(params, lr=lr, weight_decay=wd)
+        return torch.optim.Adam(params, lr=lr, weight_decay=wd, foreach=True)
     if name == "adamw":
-        return torch.optim.AdamW(params, lr=lr, weight_decay=wd)
+        return torch.optim.AdamW(params, lr=lr, weight_decay=wd, foreach=True)
     if name == "sgd":
-        return torch.optim.SGD(params, lr=lr, momentum=cfg.momentum, weight_decay=wd)
+        return torch.optim.SGD(params, lr=lr, momentum=cfg.momentum, weight_decay=wd,
+                               foreach=True)
     if name == "rmsprop":
-        return torch.optim.RMSprop(params, lr=lr, weight_decay=wd)
+        return torch.optim.RMSprop(params, lr=lr, weight_decay=wd, foreach=True)
     if name == "adagrad":
-        return torch.optim.Adagrad(params, lr=lr, weight_decay=wd)
+        return torch.optim.Adagrad(params, lr=lr, weight_decay=wd, foreach=True)
     raise ConfigError("bad_choice", f"Unknown optimizer {name!r}.")
 
 

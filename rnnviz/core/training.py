@@ -17,8 +17,9 @@ What happens, in order
    :class:`BatchDone` per step; probes every ``probe_every_batches`` steps, or at most every
    ``probe_every_seconds`` seconds and never more than :data:`PROBE_SHARE` of the time; then
    the validation loss, the schedule, early stopping and :class:`EpochDone`; then, when the
-   windows come from a series, :class:`ForecastReady` (after the first epoch, then whenever
-   the forecast costs at most :data:`FORECAST_SHARE` of the training time since the last one).
+   windows come from a series, :class:`ForecastReady` whenever the forecast costs at most
+   :data:`FORECAST_SHARE` of the training time since the last one (every epoch for short
+   series; every k epochs for long ones -- the cost is estimated before the first one).
 5. At the end the best validation weights are restored (``restore_best``), a last probe and a
    last forecast of the final weights are sent, then :class:`Finished`.
 
@@ -78,7 +79,8 @@ PROBE_SHARE = 0.03
 """Time-based probing never takes more than this share of the wall time."""
 FORECAST_SHARE = 0.04
 """Forecasts during training never take more than this share of the training time."""
-FUTURE_STEPS_MAX = 500
+FUTURE_STEPS_MAX = 200
+"""Rows forecast past the end of the data in each ForecastReady (for display)."""
 EVAL_BATCH = 2048
 
 
@@ -426,7 +428,7 @@ def train(data: WindowSplits, run: RunConfig, *, control: TrainingControl | None
                              metrics=held.metrics, note=held.note)
 
     forecasting = data.series is not None
-    forecast_cost = 0.0
+    forecast_cost = _estimate_forecast_cost(model, data, FUTURE_STEPS_MAX) if forecasting else 0.0
     train_since_forecast = 0.0
 
     step = 0
@@ -529,9 +531,7 @@ def train(data: WindowSplits, run: RunConfig, *, control: TrainingControl | None
             reason = "early_stopping"
         train_since_forecast += seconds
         last_epoch = epoch == tc.epochs or reason != "completed"
-        if forecasting and not last_epoch and (
-            epoch == 1 or forecast_cost <= FORECAST_SHARE * train_since_forecast
-        ):
+        if forecasting and not last_epoch and forecast_cost <= FORECAST_SHARE * train_since_forecast:
             tf = time.perf_counter()
             yield do_forecast(epoch)
             forecast_cost = time.perf_counter() - tf
@@ -551,6 +551,21 @@ def train(data: WindowSplits, run: RunConfig, *, control: TrainingControl | None
     yield Finished(reason=reason, epochs_run=epoch, steps=step, best_epoch=best_epoch,
                    best_val_loss=float(best_loss) if best_epoch else math.nan,
                    seconds=time.perf_counter() - t0)
+
+
+def _estimate_forecast_cost(model: nn.Module, data: WindowSplits, future_steps: int) -> float:
+    """Seconds one ForecastReady will take, from timing a few recursive steps."""
+    from rnnviz.core.forecast import recursive_forecast
+
+    s = data.series
+    h, T = data.horizon, data.lookback
+    n_rows = s.n_rows - s.train_end + min(future_steps, max(h, s.n_rows - s.val_end))
+    warm = np.zeros((T, data.n_features), np.float32)
+    exog = np.zeros((4 * h, data.n_features - data.n_targets), np.float32)
+    t0 = time.perf_counter()
+    recursive_forecast(model, warm, 4 * h, exog=exog if exog.shape[1] else None)
+    per_chunk = (time.perf_counter() - t0) / 4
+    return per_chunk * math.ceil(n_rows / h) * 1.2  # + one-step pass and baselines
 
 
 def _probe_gap(tc, cost: float) -> float:

@@ -97,6 +97,11 @@ def view_keys() -> list[str]:
     return sorted(keys, key=lambda k: rank.get(k, len(rank)))
 
 
+def _set_text(label: QLabel, text: str) -> None:
+    if label.text() != text:
+        label.setText(text)
+
+
 def _fmt_seconds(s: float) -> str:
     if not math.isfinite(s) or s < 0:
         return "–"
@@ -476,7 +481,7 @@ class MainWindow(QMainWindow):
         self.progress = QProgressBar(sb)
         self.progress.setMaximumWidth(260)
         self.progress.setMinimumWidth(180)
-        self.progress.setRange(0, 1)
+        self.progress.setRange(0, 100)
         self.progress.setValue(0)
         self.progress.setFormat("%p%")
         self.progress.setToolTip("Progress of the run and the estimated time left")
@@ -621,8 +626,7 @@ class MainWindow(QMainWindow):
             self.settings.add_recent_file(path)
         self.settings.set_last_directory(str(Path(path).parent))
         self.setWindowTitle(f"{Path(path).name} — rnnviz")
-        self.progress.setRange(0, 1)
-        self.progress.setValue(0)
+        self._set_progress(0, 100, "%p%")
         self.prepare_data()
         self.docks["data"].raise_()
         callbacks, self._after_open = self._after_open, []
@@ -633,7 +637,7 @@ class MainWindow(QMainWindow):
         self._pending_config = None
         self._after_open = []
         self.state_label.setText("Ready")
-        self.progress.setRange(0, 1)
+        self._set_progress(0, 100, "%p%")
         name = Path(path).name
         if isinstance(exc, RnnvizError):
             self.dialogs.error(f"Cannot open {name}", exc.message)
@@ -646,9 +650,7 @@ class MainWindow(QMainWindow):
                 "with the details.", details)
 
     def _on_session_load_progressed(self, fraction: float) -> None:
-        self.progress.setRange(0, 1000)
-        self.progress.setValue(int(fraction * 1000))
-        self.progress.setFormat("reading %p%")
+        self._set_progress(int(fraction * 100), 100, "reading %p%")
 
     # ================================================================== preparing data
     def _current_data_config(self) -> DataConfig:
@@ -862,31 +864,40 @@ class MainWindow(QMainWindow):
         self.menu_export.setEnabled(self.content_ready)
 
     def _update_status(self) -> None:
+        """Refresh the status bar from the session; widgets change only when their text does
+        (this runs after every frame, and each change repaints)."""
         p = self.session.progress()
         if p["epochs"]:
-            self.epoch_label.setText(f"epoch {p['epoch']}/{p['epochs']}")
-            self.batch_label.setText(f"batch {p['batch']}/{p['batches']}")
+            _set_text(self.epoch_label, f"epoch {p['epoch']}/{p['epochs']}")
+            _set_text(self.batch_label, f"batch {p['batch']}/{p['batches']}")
         else:
-            self.epoch_label.setText("epoch –")
-            self.batch_label.setText("batch –")
+            _set_text(self.epoch_label, "epoch –")
+            _set_text(self.batch_label, "batch –")
         loss = p["loss"]
-        self.loss_label.setText(f"loss {loss:.4g}" if math.isfinite(loss) else "loss –")
+        _set_text(self.loss_label, f"loss {loss:.4g}" if math.isfinite(loss) else "loss –")
         rate = p["rate"]
-        self.rate_label.setText(f"{rate:.0f} batches/s" if math.isfinite(rate) else "– batches/s")
+        _set_text(self.rate_label,
+                  f"{rate:.0f} batches/s" if math.isfinite(rate) else "– batches/s")
         total = int(p["total_steps"])
         if total > 0:
-            self.progress.setRange(0, total)
-            self.progress.setValue(min(int(p["step"]), total))
+            pct = min(100, int(100 * p["step"] / total))
+            fmt = "%p%"
             if self.session.state == S.RUNNING and math.isfinite(p["eta"]):
-                self.progress.setFormat(f"%p% · ETA {_fmt_seconds(p['eta'])}")
-            else:
-                self.progress.setFormat("%p%")
+                fmt = f"%p% · ETA {_fmt_seconds(p['eta'])}"
+            self._set_progress(pct, 100, fmt)
         elif not self.session.is_loading:
-            self.progress.setRange(0, 1)
-            self.progress.setValue(0)
-            self.progress.setFormat("%p%")
+            self._set_progress(0, 100, "%p%")
         if self.session.state in (S.FINISHED, S.IDLE):
             self._update_actions()
+
+    def _set_progress(self, value: int, maximum: int, fmt: str) -> None:
+        bar = self.progress
+        if bar.maximum() != maximum or bar.minimum() != 0:
+            bar.setRange(0, maximum)
+        if bar.value() != value:
+            bar.setValue(value)
+        if bar.format() != fmt:
+            bar.setFormat(fmt)
 
     # ================================================================== models
     def _quiesce(self) -> bool:

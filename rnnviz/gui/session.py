@@ -7,11 +7,12 @@ How training reaches the screen (DESIGN.md §3):
    yields crosses to the GUI thread through a queued signal.
 2. The slot on the GUI thread only adds the event to :attr:`TrainingSession.history` (a
    :class:`~rnnviz.core.history.RunHistory`) and notes the numbers the status bar shows.
-3. A :class:`QTimer` at ``redraw_hz`` (15 Hz) calls ``render(history)`` on the visible views
-   when the history changed. The redraw rate does not depend on how fast training runs; when
-   redraws are slow the interval grows (at most 4x the last redraw's time, up to 250 ms) so
-   drawing never takes more than about a quarter of the time from the training thread,
-   with which it shares Python's GIL.
+3. A :class:`QTimer` at ``redraw_hz`` (15 Hz) calls ``render(history)`` on the views on
+   screen whose data changed, and paints them at once. The redraw rate does not depend on
+   how fast training runs. A frame redraws the stalest views first and stops after
+   :data:`FRAME_BUDGET_MS` (the rest follow in the next frames), so input is never blocked
+   for long; and when frames are slow the interval stretches so that drawing takes at most
+   :data:`MAX_GUI_SHARE` of the time (the GUI thread shares Python's GIL with training).
 4. Pause, resume, step, stop and learning-rate changes go through the engine's
    ``TrainingControl`` and take effect between batches.
 5. :meth:`shutdown` (window closing) requests a stop, waits a bounded time for the worker
@@ -32,7 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtWidgets import QGraphicsView, QWidget
 
 from rnnviz.core.errors import RnnvizError
 from rnnviz.core.events import BatchDone, Diverged, Finished, Started
@@ -43,8 +45,11 @@ log = logging.getLogger(__name__)
 BIG_FILE_BYTES = 5 * 1024 * 1024
 """CSV files larger than this are read on a worker thread, with progress."""
 
-MAX_GUI_SHARE_INV = 4.0
-"""The redraw interval is at least this many times the last redraw's duration."""
+MAX_GUI_SHARE = 0.3
+"""Drawing may take at most this share of the GUI thread's time (the interval stretches)."""
+FRAME_BUDGET_MS = 12.0
+"""A frame stops redrawing further views once it has spent this long (the rest follow in the
+next frames, stalest first), so one frame never blocks input for long."""
 MAX_INTERVAL_MS = 250
 """Longest redraw interval (4 Hz) however slow the views are."""
 
@@ -181,8 +186,13 @@ class TrainingSession(QObject):
         self.data: Any = None
         self.finished_event: Finished | None = None
         self.redraws = 0
+        self.frames: deque[tuple[float, float, int]] = deque(maxlen=10_000)
+        """Timer frames that drew: (perf_counter at start, milliseconds, views drawn)."""
         self.render_errors: list[str] = []
         self._views: list[Any] = []
+        self._view_version: dict[int, int] = {}
+        self._view_drawn_at: dict[int, float] = {}
+        self._scenes: dict[int, list[Any]] = {}
         self._broken_views: set[int] = set()
         self._drawn_version = -1
         self._train_job: _Job | None = None
@@ -201,12 +211,16 @@ class TrainingSession(QObject):
         """Views redrawn by the timer (each has ``render(history)`` and ``isVisible()``; a view
         behind another dock's tab is not redrawn until its tab is chosen)."""
         self._views = list(views)
+        self._view_version.clear()
+        self._view_drawn_at.clear()
+        self._scenes.clear()
 
     def render_views(self, *, all_views: bool = False) -> None:
         """Redraw now: the views on screen, or every view with ``all_views=True``."""
         for view in self._views:
             if all_views or on_screen(view):
                 self._render(view)
+                self._view_version[id(view)] = self.history.version
         self._drawn_version = self.history.version
         self.redraws += 1
         self.redrawn.emit()
@@ -235,14 +249,48 @@ class TrainingSession(QObject):
 
     @Slot()
     def _on_timer_timeout(self) -> None:
-        if self.history.version != self._drawn_version:
-            t = time.perf_counter()
-            self.render_views()
-            ms = (time.perf_counter() - t) * 1000.0
-            # The GUI thread and the worker share the GIL: keep redrawing at most ~25% of the
-            # time so training keeps its pace (slow redraws -> a longer interval, <= 250 ms).
-            self._timer.setInterval(int(min(max(self._base_interval, MAX_GUI_SHARE_INV * ms),
-                                             MAX_INTERVAL_MS)))
+        """One frame: redraw the stalest changed views within a time budget, paint them, and
+        pace the next frame so drawing stays a small share of the time."""
+        version = self.history.version
+        if version == self._drawn_version:
+            return
+        t0 = time.perf_counter()
+        dirty = [v for v in self._views
+                 if self._view_version.get(id(v)) != version and on_screen(v)]
+        dirty.sort(key=lambda v: self._view_drawn_at.get(id(v), 0.0))
+        done = 0
+        for view in dirty:
+            self._render(view)
+            self._paint_now(view)
+            self._view_version[id(view)] = version
+            self._view_drawn_at[id(view)] = time.perf_counter()
+            done += 1
+            if (time.perf_counter() - t0) * 1000.0 >= FRAME_BUDGET_MS:
+                break
+        if done == len(dirty):
+            self._drawn_version = version
+        self.redraws += 1
+        self.redrawn.emit()
+        ms = (time.perf_counter() - t0) * 1000.0
+        self.frames.append((t0, ms, done))
+        # The GUI thread and the worker share the GIL: drawing may take at most
+        # MAX_GUI_SHARE of the time, so slow frames get a longer interval (<= 250 ms).
+        self._timer.setInterval(int(min(max(self._base_interval, ms / MAX_GUI_SHARE),
+                                        MAX_INTERVAL_MS)))
+
+    def _paint_now(self, view: Any) -> None:
+        """Deliver the scene updates of ``view`` and paint the window now, so a frame's cost
+        (data and paint) is measured where it is spent and the event loop is free after it."""
+        scenes = self._scenes.get(id(view))
+        if scenes is None:
+            scenes = [gv.scene() for gv in view.findChildren(QGraphicsView)
+                      if gv.scene() is not None] if hasattr(view, "findChildren") else []
+            self._scenes[id(view)] = scenes
+        for scene in scenes:
+            QCoreApplication.sendPostedEvents(scene, QEvent.Type.MetaCall)
+        window = QWidget.window(view) if isinstance(view, QWidget) else None
+        if window is not None:
+            QCoreApplication.sendPostedEvents(window, QEvent.Type.UpdateRequest)
 
     # ------------------------------------------------------------------ state
     def _set_state(self, state: str) -> None:
@@ -311,6 +359,7 @@ class TrainingSession(QObject):
         self.model = model
         self._broken_views.clear()
         self._drawn_version = -1
+        self._view_version.clear()  # a new run counts versions from 0 again
         self._rate_marks.clear()
         self._last_batch = None
         train_cfg = getattr(run, "train", None)
@@ -378,6 +427,7 @@ class TrainingSession(QObject):
         self._last_batch = None
         self._rate_marks.clear()
         self._drawn_version = -1
+        self._view_version.clear()  # a new run counts versions from 0 again
         for view in self._views:
             clear = getattr(view, "clear", None)
             if clear is not None:

@@ -244,7 +244,7 @@ def test_training_fills_every_view_with_the_engine_arrays(qtbot, window, events,
     assert window.epoch_label.text() == "epoch 2/2"
     assert window.batch_label.text() == "batch 3/3"
     assert window.loss_label.text() == f"loss {batches[-1].loss:.4g}"
-    assert window.progress.value() == window.progress.maximum() == 6
+    assert window.progress.value() == window.progress.maximum() == 100  # percent
 
 
 def settle(qtbot, window, events) -> int:

@@ -393,3 +393,48 @@ def test_progress_reports_epoch_batch_loss_rate_and_eta(qtbot, session, splits):
     assert p["step"] == 9 and p["total_steps"] == 9
     assert p["loss"] == last["loss"][-1]
     assert p["rate"] > 0
+
+
+def test_frames_redraw_the_stalest_views_first_within_a_budget(qtbot, monkeypatch):
+    from rnnviz.core.history import RunHistory  # noqa: F401 - the session's history type
+
+    class Probe(QWidget):
+        def __init__(self, name, log):
+            super().__init__()
+            self.name, self.log = name, log
+
+        def render(self, history):  # noqa: D102 - the view API
+            self.log.append((self.name, history.version))
+
+    holder = QWidget()
+    qtbot.addWidget(holder)
+    s = TrainingSession(holder)
+    log: list[tuple[str, int]] = []
+    views = [Probe(n, log) for n in "abc"]
+    for v in views:
+        qtbot.addWidget(v)
+        v.show()
+    s.set_views(views)
+    monkeypatch.setattr(S, "FRAME_BUDGET_MS", 0.0)  # every frame draws exactly one view
+    s.history.add(BatchDone(epoch=1, batch=1, step=1, loss=1.0, grad_norm=1.0,
+                            group_norms={}, lr=1e-3))
+    v1 = s.history.version
+    for _ in range(3):
+        s._on_timer_timeout()
+    assert log == [("a", v1), ("b", v1), ("c", v1)]
+    s._on_timer_timeout()  # nothing changed: no frame
+    assert len(log) == 3
+    s.history.add(BatchDone(epoch=1, batch=2, step=2, loss=1.0, grad_norm=1.0,
+                            group_norms={}, lr=1e-3))
+    v2 = s.history.version
+    s._on_timer_timeout()
+    assert log[-1] == ("a", v2)  # a was drawn longest ago
+    views[1].hide()  # b leaves the screen: it is skipped, c is next
+    s._on_timer_timeout()
+    assert log[-1] == ("c", v2)
+    # the pace: the next frame waits at least frame time / MAX_GUI_SHARE
+    t, ms, n = s.frames[-1]
+    assert n == 1
+    expected = int(min(max(s._base_interval, ms / S.MAX_GUI_SHARE), S.MAX_INTERVAL_MS))
+    assert s._timer.interval() == expected
+    s.shutdown()

@@ -180,18 +180,27 @@ def gates_figure(trace: Trace, path: str | Path, *, window: int = 0, layer: int 
         c = trace.cell[layer, window]
         m = float(np.nanmax(np.abs(c))) if c.size else 1.0
         panels.append(("cell state c_t", c, -max(m, 1e-6), max(m, 1e-6)))
-    panels.append(("hidden state h_t", trace.hidden[layer, window], -1.0, 1.0))
+    h = trace.hidden[layer, window]
+    h_max = float(np.nanmax(np.abs(h))) if h.size else 1.0
+    if h_max > 1.0 + 1e-6:  # relu RNN: unbounded, non-negative
+        panels.append(("hidden state h_t (relu)", h, 0.0, h_max))
+    else:
+        panels.append(("hidden state h_t", h, -1.0, 1.0))
     n = len(panels)
     cols = min(3, n)
     rows = math.ceil(n / cols)
     fig, _ = _figure(3.4 * cols, 2.8 * rows)
+    from matplotlib.ticker import MaxNLocator
+
     L = trace.hidden.shape[0]
     lay = layer % L
     for i, (title, a, lo, hi) in enumerate(panels):
         ax = fig.add_subplot(rows, cols, i + 1)
+        T_, H_ = a.shape
         im = ax.imshow(np.asarray(a, np.float32).T, aspect="auto", origin="lower",
                        cmap="viridis" if lo == 0.0 else "RdBu_r", vmin=lo, vmax=hi,
-                       interpolation="nearest")
+                       interpolation="nearest", extent=(0.5, T_ + 0.5, 0.5, H_ + 0.5))
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title(title, fontsize=9)
         ax.set_xlabel("time step", fontsize=8)
         ax.set_ylabel("hidden unit", fontsize=8)

@@ -362,9 +362,11 @@ def _final_trace(result: RunResult):
     data = result.data
     part = data.val if data.val.n else data.train
     idx = probe_indices(part.n, result.run.train.probe_windows)
+    fin = result.history.finished
     return probe(result.model, np.asarray(part.X[idx]), np.asarray(part.Y[idx]),
                  loss=result.run.train.loss, window_start=part.start[idx],
-                 feature_names=data.feature_names)
+                 feature_names=data.feature_names, step=fin.steps if fin else 0,
+                 epoch=fin.epochs_run if fin else 0)
 
 
 def _write_figures(result: RunResult, folder: Path) -> list[Path]:

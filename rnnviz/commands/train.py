@@ -225,7 +225,9 @@ def summary(result: Any) -> str:
 
             def f(key: str, fmt: str, e: dict = e) -> str:
                 v = e.get(key)
-                return format(v, fmt) if isinstance(v, (int, float)) else "-"
+                if isinstance(v, (int, float)):
+                    return format(v, fmt)
+                return format("-", ">" + fmt.split(".")[0])
 
             lines.append(f"  {name:<26}{f('mae', '12.4g')}{f('rmse', '12.4g')}"
                          f"{f('mase', '9.3f')}{f('smape', '9.2f')}")

@@ -82,7 +82,8 @@ sees the real past) and recursive forecasts (solid: fed their own predictions). 
 tasks: predicted against true values on the test windows (the diagonal is perfect).</p>
 <p><b>Error vs horizon.</b> How the recursive forecast's error grows with the number of steps
 since it started, against the one-step error (dotted).</p>
-<p><b>Results.</b> Final losses (model units), test MSE, test MAE in the data's units, the
+<p><b>Results.</b> Final losses (model units), test MSE, test MAE in the data's units (for a
+multi-step forecast, over the whole horizon; otherwise one step ahead), the
 gradient ratio before → after training, and seconds per epoch (time spent in that model's own
 training, so the interleaving does not inflate it).</p>
 """
@@ -415,6 +416,7 @@ class CompareView(BaseView):
                 g0 = finite_positive(median_steps(start))
                 first.setData(np.arange(1, g0.size + 1, dtype=np.float32), g0)
                 cols[f"{lab}|grad_median_before_training"] = g0
+                shown.append(g0)
             else:
                 first.setData([], [])
             ratio = trace.gradient_ratio()
@@ -515,7 +517,9 @@ class CompareView(BaseView):
             e = h.epochs
             trace = h.latest_trace
             if res is not None:
-                units = res.test_metrics.get("model") or res.test_metrics.get("one_step") or {}
+                tm = res.test_metrics
+                # sequence tasks: "model"; multi-step forecasts: "direct" (the whole horizon)
+                units = tm.get("model") or tm.get("direct") or tm.get("one_step") or {}
                 status = res.finish_reason or "finished"
                 if res.diverged:
                     status = "diverged"

@@ -97,6 +97,20 @@ def view_keys() -> list[str]:
     return sorted(keys, key=lambda k: rank.get(k, len(rank)))
 
 
+def _bundled_sample(path: Path) -> tuple[str | None, DataConfig | None]:
+    """The sample name and settings when ``path`` is one of the bundled datasets."""
+    try:
+        from rnnviz.core.samples import list_samples
+
+        target = path.resolve()
+        for s in list_samples():
+            if s.path().resolve() == target:
+                return s.name, s.data_config()
+    except Exception:  # noqa: BLE001 - a missing catalogue only loses the suggestion
+        pass
+    return None, None
+
+
 def _set_text(label: QLabel, text: str) -> None:
     if label.text() != text:
         label.setText(text)
@@ -285,9 +299,11 @@ class MainWindow(QMainWindow):
             first = int(rest * 0.44)
             self.resizeDocks([self.docks["loss"], self.docks["forecast"]], [first, rest - first],
                              Qt.Orientation.Horizontal)
+        # the lower row (gates: one heatmap per gate) needs the height more than the upper
+        top = int(h * 0.43)
         for a, b in (("loss", "gates"), ("forecast", "gradients")):
             if a in self.docks and b in self.docks:
-                self.resizeDocks([self.docks[a], self.docks[b]], [h // 2, h // 2],
+                self.resizeDocks([self.docks[a], self.docks[b]], [top, h - top],
                                  Qt.Orientation.Vertical)
 
     def _action(self, text: str, slot: Callable[..., Any], shortcut: str | QKeySequence | None = None,
@@ -591,6 +607,8 @@ class MainWindow(QMainWindow):
                 f"The file {p} does not exist (moved, renamed or deleted). Choose it again "
                 "with File ▸ Open CSV….")
             return
+        if config is None and sample is None:
+            sample, config = _bundled_sample(p)  # a bundled file gets its settings that work
         self._pending_config = config
         self._pending_sample = sample
         self.state_label.setText(f"Reading {p.name}…")
@@ -678,6 +696,8 @@ class MainWindow(QMainWindow):
         table = self.data_panel.table
         if table is None:
             return False
+        if self.session.is_active:  # the running worker keeps the windows it started with
+            return self.splits is not None
         from rnnviz.core.series import build_windows, prepare_series
 
         self.splits = None
@@ -818,9 +838,10 @@ class MainWindow(QMainWindow):
 
     def _on_session_run_started(self, started: Any) -> None:
         note = getattr(started, "note", "")
-        msg = (f"Training {started.n_train} windows, {started.batches_per_epoch} batches per "
-               f"epoch on {started.device}.")
-        self.statusBar().showMessage(f"{msg} {note}".strip(), 8000)
+        self.state_label.setText(
+            f"Training on {started.n_train} windows, {started.batches_per_epoch} batches per "
+            f"epoch ({started.device})…")
+        self.state_label.setToolTip(note)
         self.progress.setFormat("%p%")
 
     def _on_session_diverged(self, event: Any) -> None:

@@ -248,7 +248,7 @@ class DataPanel(QWidget):
         self.tabs.setDocumentMode(True)
         setup_scroll = QScrollArea(self.tabs)
         setup_scroll.setWidgetResizable(True)
-        setup_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        setup_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         setup_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         setup = QWidget(setup_scroll)
         setup_outer = QVBoxLayout(setup)
@@ -300,10 +300,10 @@ class DataPanel(QWidget):
             s.setKeyboardTracking(False)
         self.train_spin.setPrefix("train ")
         self.val_spin.setPrefix("val. ")
-        self.test_label = QLabel(split_row)
+        self.test_label = QLabel(setup)
         sl.addWidget(self.train_spin)
         sl.addWidget(self.val_spin)
-        sl.addWidget(self.test_label, 1)
+        sl.addStretch(1)
         split_tip = ("Chronological split: the model trains on the first part, the validation "
                      "part picks the best epoch and shows overfitting, the test part is kept for "
                      "an honest final score. Shaded blue, orange and grey on the plot.")
@@ -314,6 +314,12 @@ class DataPanel(QWidget):
             "standard: subtract the mean, divide by the standard deviation. minmax: map to 0..1. "
             "Fitted on the training part only, so nothing from the future leaks into training. "
             "Errors are reported back in the data's own units.")
+        for combo in (self.time_combo, self.target_combo, self.missing_combo,
+                      self.resample_combo, self.how_combo, self.scaler_combo):
+            # long column names must not widen the panel: the combo elides them
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(8)
         form.addRow("Time column", self.time_combo)
         form.addRow("Target", self.target_combo)
         inputs_box = QWidget(setup)
@@ -326,6 +332,7 @@ class DataPanel(QWidget):
         form.addRow("Resample", self.resample_combo)
         form.addRow("Combine by", self.how_combo)
         form.addRow("Split", split_row)
+        form.addRow("", self.test_label)
         form.addRow("Scaling", self.scaler_combo)
         setup_outer.addStretch(1)
         setup_scroll.setWidget(setup)

@@ -362,6 +362,8 @@ class MainWindow(QMainWindow):
         m.addAction(self.act_open)
         self.menu_samples = m.addMenu("Open Sa&mple")
         self.menu_samples.aboutToShow.connect(self._fill_samples_menu)
+        self.menu_lessons = m.addMenu("Open &Lesson")
+        self.menu_lessons.aboutToShow.connect(self._fill_lessons_menu)
         self.menu_recent = m.addMenu("Open &Recent")
         self.menu_recent.aboutToShow.connect(self._fill_recent_menu)
         m.addSeparator()
@@ -431,6 +433,27 @@ class MainWindow(QMainWindow):
             a = m.addAction(f"{s.title}")
             a.setToolTip(getattr(s, "description", ""))
             a.triggered.connect(lambda _=False, name=s.name: self.open_sample(name))
+
+    def _fill_lessons_menu(self) -> None:
+        m = self.menu_lessons
+        m.clear()
+        try:
+            from rnnviz.core.lessons import list_lessons
+            lessons = list_lessons()
+        except Exception as exc:  # noqa: BLE001 - a damaged lesson must not break the menu
+            a = m.addAction(f"(lessons unavailable: {getattr(exc, 'message', exc)})")
+            a.setEnabled(False)
+            return
+        for lesson in lessons:
+            a = m.addAction(lesson.title)
+            a.setToolTip(getattr(lesson, "summary", ""))
+            a.triggered.connect(lambda _=False, name=lesson.name: self.open_lesson(name))
+
+    def open_lesson(self, name: str) -> Any:
+        """File ▸ Open Lesson ▸ NAME: the lesson opens in a window of its own."""
+        from rnnviz.gui.panels.lesson_panel import open_lesson
+
+        return open_lesson(self, name)
 
     def _fill_recent_menu(self) -> None:
         m = self.menu_recent
@@ -881,6 +904,7 @@ class MainWindow(QMainWindow):
             a.setEnabled(ready or (self.content_ready and a in (self.act_export_all,
                                                                 self.act_export_history)))
         self.menu_samples.setEnabled(ready)
+        self.menu_lessons.setEnabled(self.content_ready)
         self.menu_recent.setEnabled(ready)
         self.menu_export.setEnabled(self.content_ready)
 
@@ -1276,6 +1300,9 @@ class MainWindow(QMainWindow):
         if self.remember_settings:
             self.save_settings()
         self.dialogs.close_all()
+        for child in self.findChildren(QMainWindow):  # lesson windows stop their own workers
+            if child is not self and child.isVisible():
+                child.close()
         if not self.session.shutdown(5000):
             self.statusBar().showMessage("Training did not stop in time; closing anyway.")
         event.accept()

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox
 
 from rnnviz.core.csvload import load_csv
 from rnnviz.core.errors import DataError
@@ -516,7 +516,8 @@ def test_menus_hold_every_command_with_its_shortcut(qtbot, window):
         return [a.text().replace("&", "") for a in menu.actions() if not a.isSeparator()]
 
     file_items = texts(window.menu_file)
-    for name in ("Open CSV…", "Open Sample", "Open Recent", "Save Model…", "Load Model…",
+    for name in ("Open CSV…", "Open Sample", "Open Lesson", "Open Recent", "Save Model…",
+                 "Load Model…",
                  "Save Session…", "Open Session…", "Export", "Quit"):
         assert name in file_items, name
     assert texts(window.menu_train) == ["Start", "Pause", "Resume", "Step one batch", "Stop",
@@ -594,3 +595,22 @@ def test_a_deferred_window_builds_its_content_in_place(qtbot):
     assert w.docks["data"].widget() is w.data_panel
     assert w.docks["model"].widget() is w.model_panel
     assert [w.docks[k].windowTitle() for k in w.views] == [v.title for v in w.views.values()]
+
+
+def test_open_lesson_opens_its_window_and_closing_the_main_window_closes_it(qtbot):
+    from rnnviz.core.lessons import list_lessons
+
+    w = MainWindow(AppSettings())
+    qtbot.addWidget(w)
+    w.show()
+    w.menu_lessons.aboutToShow.emit()
+    titles = [a.text() for a in w.menu_lessons.actions()]
+    lessons = list_lessons()
+    assert titles == [lesson.title for lesson in lessons]
+    w.menu_lessons.actions()[0].trigger()
+    lesson_windows = [c for c in w.findChildren(QMainWindow) if c is not w]
+    assert len(lesson_windows) == 1 and lesson_windows[0].isVisible()
+    assert lessons[0].title in lesson_windows[0].windowTitle()
+    w.remember_settings = False
+    w.close()
+    assert not lesson_windows[0].isVisible()

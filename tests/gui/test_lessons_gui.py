@@ -106,6 +106,19 @@ def test_closing_during_training_stops_cleanly(qtbot):
     assert win.session.threads_running() == 0
 
 
+def test_a_setting_the_task_refuses_gives_a_message_and_the_window_stays_usable(qtbot):
+    win = _window(qtbot, "why_rnns_forget")
+    win.panel.editors["length"].set_value(10)  # lag 15 cannot fit in 10 steps
+    with qtbot.waitSignal(win.training_finished, timeout=TIMEOUT_MS):
+        assert win.start()
+    assert win.error_box is not None and "lag" in win.error_box.text()
+    assert win.panel.status_label.text().startswith("Could not run")
+    assert win.panel.train_button.isEnabled()
+    win.error_box.close()
+    win.panel.reset_values()
+    assert win.current_lesson().data.params["length"] == 50
+
+
 def test_open_lesson_hook(qtbot, monkeypatch):
     shown = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: shown.append(a[2]))

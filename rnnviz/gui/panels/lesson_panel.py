@@ -45,7 +45,7 @@ from rnnviz.core.lessons import Lesson, LessonParameter, load_lesson
 from rnnviz.gui.compare_session import CompareSession
 from rnnviz.gui.views.compare_view import CompareView
 
-_HEADING = re.compile(r"^([A-Z][A-Z0-9 '\-]{2,}[.:])\s")
+_HEADING = re.compile(r"^([A-Z][A-Z0-9'\-]*(?: [A-Z][A-Z0-9'\-]*)*)(?:([.:])\s| (?=\())")
 
 
 def explanation_html(text: str) -> str:
@@ -55,8 +55,8 @@ def explanation_html(text: str) -> str:
         if not para:
             continue
         m = _HEADING.match(para)
-        if m:
-            head = html.escape(m.group(1).capitalize())
+        if m and len(m.group(1)) >= 3:
+            head = html.escape(m.group(1).capitalize() + (m.group(2) or ""))
             body = html.escape(para[m.end():])
             out.append(f"<p><b>{head}</b> {body}</p>")
         else:
@@ -320,6 +320,8 @@ class LessonWindow(QMainWindow):
         self.setCentralWidget(self.splitter)
         self.statusBar().showMessage(self.lesson.data.describe())
         self.running_lesson: Lesson | None = None
+        self.error_box: QMessageBox | None = None
+        self._failure = ""
         self._t0 = 0.0
 
         self.panel.train_requested.connect(self.start)
@@ -349,6 +351,7 @@ class LessonWindow(QMainWindow):
         from rnnviz.core.lessons import make_comparison
 
         self.running_lesson = lesson
+        self._failure = ""
         self.compare_view.clear()
         self.compare_view.set_notes("")
         self.panel.set_running(True)
@@ -381,15 +384,20 @@ class LessonWindow(QMainWindow):
         self.compare_view.show_section("results")
         secs = time.perf_counter() - self._t0
         stopped = any(r.finish_reason == "stopped" for r in self.session.results.values())
-        self.panel.set_status(("Stopped" if stopped else "Finished") + f" after {secs:.0f} s.")
+        if self._failure:
+            self.panel.set_status(f"Could not run: {self._failure}")
+        else:
+            self.panel.set_status(("Stopped" if stopped else "Finished") + f" after {secs:.0f} s.")
         self.training_finished.emit()
 
     def _on_session_failed(self, title: str, message: str, details: str) -> None:
+        self._failure = message
         box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok,
                           self)
         if details:
             box.setDetailedText(details)
         box.open()
+        self.error_box = box
 
     def _on_panel_teacher_mode_changed(self, on: bool) -> None:
         hidden = set(self.lesson.hidden_in_teacher_mode) if on else set()
@@ -444,7 +452,7 @@ def take_screenshot(app: QApplication, lesson: Lesson, path: Path, *,
     compare_path : Path, optional
         PNG of the compare view alone.
     threads : int, optional
-        torch threads while training.
+        torch threads while training (default 1, as in the window).
     size : (int, int)
         Window size in pixels.
     timeout_s : float
@@ -454,7 +462,7 @@ def take_screenshot(app: QApplication, lesson: Lesson, path: Path, *,
     -------
     Path
     """
-    win = LessonWindow(lesson, torch_threads=threads)
+    win = LessonWindow(lesson, torch_threads=threads or 1)
     win.resize(*size)
     win.show()
     loop = QEventLoop()

@@ -40,6 +40,7 @@ __all__ = [
     "Comparison",
     "RunResult",
     "compare",
+    "mean_baseline",
     "results_table",
 ]
 

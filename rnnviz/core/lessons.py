@@ -66,8 +66,10 @@ __all__ = [
     "LessonParameter",
     "LessonRun",
     "build_data",
+    "lesson_names",
     "list_lessons",
     "load_lesson",
+    "make_comparison",
     "parse_lesson",
 ]
 

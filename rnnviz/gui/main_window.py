@@ -759,6 +759,12 @@ class MainWindow(QMainWindow):
         else:
             self.state_label.setText("The data settings need a change (see the Data panel).")
         self._update_actions()
+        if self.problem is None:
+            # views with costly plot items create them now, not while the first run trains
+            for view in self.views.values():
+                prebuild = getattr(view, "prebuild", None)
+                if prebuild is not None:
+                    prebuild()
         self.data_ready.emit()
         return self.problem is None
 

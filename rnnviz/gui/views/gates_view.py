@@ -37,6 +37,8 @@ from rnnviz.gui.views.base import (
 )
 
 AXIS_WIDTH = 52
+MAX_GATES = 4
+"""Gate rows built once per view (LSTM has 4 gates, GRU 3)."""
 NO_GATES = "a plain RNN has no gates; see States"
 
 GATE_TITLES = {
@@ -124,6 +126,8 @@ class GatesView(BaseView):
         self.gate_plots: dict[str, pg.PlotItem] = {}
         self.colorbars: dict[str, pg.ColorBarItem] = {}
         self._cursors: list[pg.InfiniteLine] = []
+        self._rows: list[tuple[pg.PlotItem, pg.ImageItem, pg.ColorBarItem]] = []
+        self._rows_shown = 0
         self.input_plot: pg.PlotItem | None = None
         self.input_curves: list[pg.PlotDataItem] = []
         self.input_marker: pg.ScatterPlotItem | None = None
@@ -157,67 +161,108 @@ class GatesView(BaseView):
         return self._trace
 
     # ------------------------------------------------------------------ building
-    def _build(self, trace: Trace) -> None:
-        gates = tuple(g for g in GATE_NAMES.get(trace.cell_type, tuple(trace.gates))
-                      if g in trace.gates)
-        F = trace.inputs.shape[2]
-        key = (gates, F, tuple(trace.feature_names))
-        if key == self._structure:
-            return
-        self._structure = key
-        self._x_steps = 0
-        self.graphics.clear()
-        self.images.clear()
-        self.gate_plots.clear()
-        self.colorbars.clear()
-        self._cursors = []
+    def prebuild(self) -> None:
+        """Create the plot items now (a plot, an image and a colour bar per gate, ~0.1 s).
 
+        The first probe otherwise pays for it while training runs, as a stall of the window;
+        the main window calls this when data are ready, before a run can start. Calling it
+        again does nothing.
+        """
+        if self._rows:
+            return
         ip = self.graphics.addPlot(row=0, col=0)
         theme.style_plot(ip, title="input window (scaled)", y="input")
         ip.setMenuEnabled(False)
         ip.getAxis("left").setWidth(AXIS_WIDTH)
         ip.getAxis("bottom").setStyle(showValues=False)
-        names = list(trace.feature_names) or [f"input {i + 1}" for i in range(F)]
-        legend = theme.add_legend(ip) if F > 1 else None
-        self.input_curves = []
-        for f in range(F):
-            c = pg.PlotDataItem(pen=theme.pen(theme.palette_color(f), 1.6), name=names[f])
-            ip.addItem(c)
-            self.input_curves.append(c)
-        if legend is not None and F > 8:
-            legend.setVisible(False)
         self.input_marker = pg.ScatterPlotItem(size=9, pen=pg.mkPen("w", width=1),
                                                brush=theme.color("cursor"))
         ip.addItem(self.input_marker)
         self.input_plot = ip
         self._add_cursor(ip)
-
-        for r, g in enumerate(gates, start=1):
+        for r in range(1, MAX_GATES + 1):
             p = self.graphics.addPlot(row=r, col=0)
-            theme.style_plot(p, title=GATE_TITLES.get(g, g), y="unit", grid=False)
+            theme.style_plot(p, title=" ", y="unit", grid=False)
             p.setMenuEnabled(False)
             p.getAxis("left").setWidth(AXIS_WIDTH)
-            if r < len(gates):
-                p.getAxis("bottom").setStyle(showValues=False)
             p.setXLink(ip)
             img = pg.ImageItem(axisOrder="row-major")
             p.addItem(img)
-            kind = "sigmoid" if g in SIGMOID_GATES else "tanh"
-            bar = pg.ColorBarItem(values=gate_levels(g), colorMap=theme.colormap(kind),
+            bar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=theme.colormap("sigmoid"),
                                   interactive=False, width=12, colorMapMenu=False)
             bar.setImageItem(img)
             theme.style_colorbar(bar)
             self.graphics.addItem(bar, row=r, col=1)
             self._add_cursor(p)
+            self._rows.append((p, img, bar))
+        self._rows_shown = MAX_GATES
+        self.graphics.ci.layout.setRowStretchFactor(0, 2)
+
+    def _build(self, trace: Trace) -> None:
+        """Fit the prebuilt rows to the trace's gates (retitle, recolour, show as many rows
+        as gates) and its input features; plot items are created once per view."""
+        gates = tuple(g for g in GATE_NAMES.get(trace.cell_type, tuple(trace.gates))
+                      if g in trace.gates)[:MAX_GATES]
+        F = trace.inputs.shape[2]
+        key = (gates, F, tuple(trace.feature_names))
+        if key == self._structure:
+            return
+        self.prebuild()
+        old = self._structure
+        self._structure = key
+        self._x_steps = 0
+        if old is None or old[1:] != key[1:]:
+            self._build_inputs(trace)
+        self.images.clear()
+        self.gate_plots.clear()
+        self.colorbars.clear()
+        ci = self.graphics.ci
+        for r, (p, img, bar) in enumerate(self._rows):
+            shown = r < len(gates)
+            if shown and r >= self._rows_shown:  # put the row back in the layout
+                ci.addItem(p, row=r + 1, col=0)
+                ci.addItem(bar, row=r + 1, col=1)
+            elif not shown and r < self._rows_shown:  # hidden items would keep their space
+                ci.removeItem(p)
+                ci.removeItem(bar)
+            ci.layout.setRowStretchFactor(r + 1, 3 if shown else 0)
+            if not shown:
+                img.clear()
+                continue
+            g = gates[r]
+            kind = "sigmoid" if g in SIGMOID_GATES else "tanh"
+            bar.setColorMap(theme.colormap(kind))
+            bar.setLevels(values=gate_levels(g))
+            theme.set_title(p, GATE_TITLES.get(g, g))
+            last = r == len(gates) - 1
+            p.getAxis("bottom").setStyle(showValues=last)
+            if last:
+                theme.style_plot(p, x="time step in the window (0 = oldest)", grid=False)
+            p.showLabel("bottom", last)
             self.images[g] = img
             self.gate_plots[g] = p
             self.colorbars[g] = bar
-        if gates:
-            last = self.gate_plots[gates[-1]]
-            theme.style_plot(last, x="time step in the window (0 = oldest)", grid=False)
-        self.graphics.ci.layout.setRowStretchFactor(0, 2)
-        for r in range(1, len(gates) + 1):
-            self.graphics.ci.layout.setRowStretchFactor(r, 3)
+        self._rows_shown = len(gates)
+
+    def _build_inputs(self, trace: Trace) -> None:
+        """One curve per input feature in the input plot (cheap: no new plot)."""
+        ip = self.input_plot
+        assert ip is not None
+        F = trace.inputs.shape[2]
+        for c in self.input_curves:
+            ip.removeItem(c)
+        if ip.legend is not None:
+            ip.legend.clear()
+        names = list(trace.feature_names) or [f"input {i + 1}" for i in range(F)]
+        legend = ip.legend if ip.legend is not None else (theme.add_legend(ip) if F > 1
+                                                          else None)
+        self.input_curves = []
+        for f in range(F):
+            c = pg.PlotDataItem(pen=theme.pen(theme.palette_color(f), 1.6), name=names[f])
+            ip.addItem(c)
+            self.input_curves.append(c)
+        if legend is not None:
+            legend.setVisible(1 < F <= 8)
 
     def _add_cursor(self, plot: pg.PlotItem) -> None:
         line = pg.InfiniteLine(angle=90, movable=False, pen=theme.pen("cursor", 2))

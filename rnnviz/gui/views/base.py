@@ -423,3 +423,89 @@ def nan_reduce(fn: Any, a: np.ndarray, axis: int = 0) -> np.ndarray:
 def f32(a: Any) -> np.ndarray:
     """float32, C-contiguous (what pyqtgraph draws fastest)."""
     return np.ascontiguousarray(a, dtype=np.float32)
+
+
+NICE_STEPS = (1.0, 2.0, 5.0)
+"""x ranges of growing plots end on 1, 2 or 5 x 10^k (or on the run's last step)."""
+
+
+def nice_ceil(value: float) -> float:
+    """The smallest 1, 2 or 5 x 10^k that is >= ``value`` (1 for values <= 1)."""
+    if not np.isfinite(value) or value <= 1.0:
+        return 1.0
+    k = 10.0 ** np.floor(np.log10(value))
+    for m in NICE_STEPS + (10.0,):
+        if m * k >= value * (1 - 1e-12):
+            return float(m * k)
+    return float(10.0 * k)  # pragma: no cover - unreachable
+
+
+class RangeAnchor:
+    """Keeps the axes of a growing plot still between frames.
+
+    pyqtgraph's auto-range fits a plot to the bounds of its items whenever a curve changes,
+    so a loss curve that grows by a few batches per frame changes the x range (and often the
+    y range) at every frame, and every change makes the axes lay out and draw their tick
+    labels and grid again (most of the cost of a frame). This adds an invisible two-point
+    item whose bounds the auto-range sees instead, and which changes rarely:
+
+    - x from 0 to the next 1, 2 or 5 x 10^k at least ``grow`` beyond the last step (never
+      beyond ``x_max``, the run's last step, when known): a handful of changes per run;
+    - y around the values with a margin of ``margin`` of their span on each side, renewed
+      only when a value falls outside or when the values fill less than ``fill`` of it
+      (computed on log10 of the positive values for a log axis).
+
+    Every value stays inside the range; zooming, panning and the plot's "A" (auto-range)
+    button work as before (the anchor only widens what auto-range fits).
+
+    Parameters
+    ----------
+    plot : pyqtgraph.PlotItem
+    """
+
+    def __init__(self, plot: pg.PlotItem, *, grow: float = 1.2, margin: float = 0.05,
+                 fill: float = 0.6) -> None:
+        self.grow, self.margin, self.fill = grow, margin, fill
+        self.item = pg.PlotDataItem(pen=pg.mkPen(0, 0, 0, 0))  # transparent: bounds only
+        self.item.setZValue(-100)
+        plot.addItem(self.item)
+        self.x: tuple[float, float] | None = None
+        self.y: tuple[float, float] | None = None  # in axis units (log10 for a log axis)
+        self._log = False
+
+    def update(self, x_last: float, ys: list[np.ndarray], *, log_y: bool = False,
+               x_max: float | None = None) -> None:
+        """Fit the anchor to the last x and the y values now drawn (NaN and, on a log axis,
+        values <= 0 are left out, as the plot leaves them out)."""
+        x_hi = nice_ceil(max(float(x_last), 1.0) * self.grow)
+        if x_max is not None and np.isfinite(x_max) and x_last <= x_max:
+            x_hi = min(x_hi, float(x_max))
+        if self.x is None or x_last > self.x[1] or x_hi < self.x[1] * self.fill:
+            self.x = (0.0, x_hi)
+        v = np.concatenate([np.asarray(y, dtype=np.float64).ravel() for y in ys]) if ys \
+            else np.empty(0)
+        v = v[np.isfinite(v)]
+        if log_y:
+            v = np.log10(v[v > 0])
+        if log_y != self._log:
+            self.y, self._log = None, log_y
+        if v.size:
+            lo, hi = float(v.min()), float(v.max())
+            cur = self.y
+            if (cur is None or lo < cur[0] or hi > cur[1]
+                    or (hi - lo) < self.fill * (cur[1] - cur[0])):
+                span = hi - lo if hi > lo else max(abs(hi), 1.0) * (0.5 if not log_y else 1.0)
+                y0 = lo - self.margin * span
+                if not log_y and lo >= 0:
+                    y0 = max(y0, 0.0)  # no negative margin under values that cannot be negative
+                self.y = (y0, hi + self.margin * span)
+        if self.y is None:
+            self.item.setData([], [])
+            return
+        y0, y1 = (10.0 ** self.y[0], 10.0 ** self.y[1]) if log_y else self.y
+        self.item.setData(np.asarray(self.x, np.float64), np.asarray((y0, y1), np.float64))
+
+    def reset(self) -> None:
+        """Forget the ranges (a new run)."""
+        self.x = self.y = None
+        self.item.setData([], [])

@@ -17,7 +17,14 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from rnnviz.core.history import GROUPS, RunHistory
 from rnnviz.core.trace import Trace
 from rnnviz.gui import theme
-from rnnviz.gui.views.base import BaseView, decade_range, f32, finite_positive, nan_reduce
+from rnnviz.gui.views.base import (
+    BaseView,
+    RangeAnchor,
+    decade_range,
+    f32,
+    finite_positive,
+    nan_reduce,
+)
 
 N_EARLIER = 3
 """Earlier probes drawn faded behind the latest."""
@@ -96,6 +103,7 @@ class GradientsView(BaseView):
             c.setClipToView(True)
             self.group_plot.addItem(c)
             self.group_curves[g] = c
+        self.group_anchor = RangeAnchor(self.group_plot)  # axes change in steps
 
         self.median_curves: list[pg.PlotDataItem] = []
         self.min_curves: list[pg.PlotDataItem] = []
@@ -169,6 +177,13 @@ class GradientsView(BaseView):
             curve.setData(step, y)
             gcols[f"grad_{g}"] = y
         self._group_columns = gcols
+        s = history.started
+        if step.size:
+            self.group_anchor.update(float(step[-1]), [gcols[f"grad_{g}"] for g in GROUPS],
+                                     log_y=True,
+                                     x_max=float(s.epochs * s.batches_per_epoch) if s else None)
+        else:
+            self.group_anchor.reset()
 
         key = (len(snaps), id(snaps[-1])) if snaps else None
         if key != self._snap_key:
@@ -252,6 +267,7 @@ class GradientsView(BaseView):
         self._draw_steps([])
         for c in self.group_curves.values():
             c.setData([], [])
+        self.group_anchor.reset()
         self._group_columns = {}
         self.set_subtitle("")
 

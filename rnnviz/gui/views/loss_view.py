@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QCheckBox, QLabel, QSpinBox, QVBoxLayout, QWidget
 
 from rnnviz.core.history import RunHistory, smooth
 from rnnviz.gui import theme
-from rnnviz.gui.views.base import BaseView, f32
+from rnnviz.gui.views.base import BaseView, RangeAnchor, f32
 
 HELP = """
 <p><b>What you see.</b> The loss (the training objective, in the model's scaled units) against
@@ -78,6 +78,7 @@ class LossView(BaseView):
         self._baseline_values: dict[str, float] = {}
         self._lr_lines: list[pg.InfiniteLine] = []
         self._legend_extra: set[str] = set()
+        self.anchor = RangeAnchor(self.plot)  # axes change in steps, not at every frame
 
         self.smooth_spin.valueChanged.connect(self._on_smooth_spin_value_changed)
         self.log_check.toggled.connect(self._on_log_check_toggled)
@@ -114,6 +115,12 @@ class LossView(BaseView):
 
         baselines = dict(history.started.baseline_losses) if history.started else {}
         self._set_baselines(baselines)
+        s = history.started
+        last = float(b["step"][-1]) if b["step"].size else float(e["step"][-1])
+        self.anchor.update(last, [loss, smoothed, e_train, e_val,
+                                  np.asarray(list(baselines.values()), np.float64)],
+                           log_y=self.log_check.isChecked(),
+                           x_max=float(s.epochs * s.batches_per_epoch) if s else None)
         self._set_lr_changes(list(history.lr_changes))
         self._columns = {
             "step": b["step"],
@@ -192,6 +199,7 @@ class LossView(BaseView):
             item.setData([], [])
         self._set_baselines({})
         self._set_lr_changes([])
+        self.anchor.reset()
         self.set_subtitle("")
 
     # ------------------------------------------------------------------ slots
@@ -202,6 +210,7 @@ class LossView(BaseView):
         self.plot.setLogMode(y=checked)
         for name, line in self._baseline_lines.items():
             line.setValue(self._y_pos(self._baseline_values[name]))
+        self.refresh()  # the range anchor follows the axis kind
         self.plot.enableAutoRange()
 
 

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMessageBox,
+    QSizePolicy,
     QSlider,
     QStackedWidget,
     QToolButton,
@@ -75,6 +76,10 @@ class BaseView(QWidget):
         self._title_label = QLabel(f"<b>{self.title}</b>")
         self._subtitle_label = QLabel("")
         self._subtitle_label.setStyleSheet(f"color: {theme.COLORS['message']};")
+        # the subtitle changes while training ("epoch 3 · 120 batches"): its width must never
+        # widen the dock (that resized every view in the column, and a resize redraws all
+        # their axes); in a narrow dock the end of the text is cut instead
+        self._subtitle_label.setMinimumWidth(1)
         self._note_label = QLabel("")
         self._note_label.setStyleSheet("color: #b35900; font-weight: bold;")
         self.header_layout.addWidget(self._title_label)
@@ -423,6 +428,20 @@ def nan_reduce(fn: Any, a: np.ndarray, axis: int = 0) -> np.ndarray:
 def f32(a: Any) -> np.ndarray:
     """float32, C-contiguous (what pyqtgraph draws fastest)."""
     return np.ascontiguousarray(a, dtype=np.float32)
+
+
+def hold_layout(label: pg.LabelItem) -> pg.LabelItem:
+    """Keep a label whose text changes while training from resizing its plots.
+
+    pyqtgraph sets a label's minimum and preferred width to its text's width at every
+    ``setText``; a longer text ("step 88" -> "step 132") then re-lays out the whole scene,
+    every plot in it is resized and every axis redrawn (a 10-40 ms stall per probe). Call
+    this after each ``setText`` (or ``theme.set_title``): the label takes the width its row
+    gives it and a text longer than that runs past its end instead of widening the layout.
+    """
+    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+    label.setMinimumWidth(0)
+    return label
 
 
 NICE_STEPS = (1.0, 2.0, 5.0)

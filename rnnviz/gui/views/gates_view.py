@@ -32,6 +32,7 @@ from rnnviz.gui.views.base import (
     SnapshotSlider,
     f32,
     fill_combo,
+    hold_layout,
     layer_labels,
     window_labels,
 )
@@ -334,6 +335,7 @@ class GatesView(BaseView):
                 self.input_plot,
                 f"input window {w + 1} (scaled) · layer {layer + 1} · "
                 f"{trace.cell_type.upper()} probe at epoch {trace.epoch}, step {trace.step}")
+            hold_layout(self.input_plot.titleLabel)
         self._set_cursor(self.time_step)
 
     def _set_cursor(self, t: int) -> None:

@@ -23,6 +23,7 @@ from rnnviz.gui.views.base import (
     decade_range,
     f32,
     finite_positive,
+    hold_layout,
     nan_reduce,
 )
 
@@ -259,6 +260,7 @@ class GradientsView(BaseView):
         self.ratio_item.setText(
             "‖∂L/∂h<sub>1</sub>‖ / ‖∂L/∂h<sub>T</sub>‖, median over windows — "
             + "; ".join(parts))
+        hold_layout(self.ratio_item)
         self.set_subtitle(f"{trace.cell_type.upper()} · probe at epoch {trace.epoch}, "
                           f"step {trace.step}")
 

@@ -14,7 +14,13 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from rnnviz.core.history import RunHistory
 from rnnviz.gui import theme
-from rnnviz.gui.views.base import BaseView, decade_range, finite_positive, nan_reduce
+from rnnviz.gui.views.base import (
+    BaseView,
+    decade_range,
+    finite_positive,
+    hold_layout,
+    nan_reduce,
+)
 
 N_EARLIER = 3
 REACH_FRACTION = 0.01
@@ -190,6 +196,7 @@ class InfluenceView(BaseView):
                 self.reach_item.setText(
                     f"The model looks back about <b>{steps}</b> of {T} steps: the median "
                     f"influence stays at or above 1% of its peak from step {t0} to step {T - 1}.")
+        hold_layout(self.reach_item)
         self._columns = cols
         self.set_subtitle(f"{trace.cell_type.upper()} · probe at epoch {trace.epoch}, "
                           f"step {trace.step}")

@@ -34,6 +34,7 @@ from rnnviz.gui.views.base import (
     SnapshotSlider,
     f32,
     fill_combo,
+    hold_layout,
     layer_labels,
     window_labels,
 )
@@ -300,6 +301,8 @@ class StatesView(BaseView):
         theme.set_title(self.cell_plot, f"cell state c_t — the long-term memory · {where}")
         theme.set_title(self.hidden_plot, "hidden state h_t — the layer's output"
                         f"{'' if trace.cell is not None else ' · ' + where}")
+        hold_layout(self.cell_plot.titleLabel)
+        hold_layout(self.hidden_plot.titleLabel)
         self._update_lines()
 
     def _update_lines(self) -> None:

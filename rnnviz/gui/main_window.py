@@ -23,6 +23,7 @@ from __future__ import annotations
 import importlib
 import json
 import math
+import time
 import traceback
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -52,6 +53,8 @@ DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".dat")
 SESSION_FILTER = "rnnviz session (*.rnnviz.json *.json);;All files (*)"
 CSV_FILTER = "CSV files (*.csv *.tsv *.txt);;All files (*)"
 DEFAULT_SIZE = (1600, 1000)
+PROGRESS_INTERVAL_S = 0.25
+"""While training runs, the progress bar changes at most this often (it repaints at once)."""
 
 
 def view_classes() -> list[tuple[str, type]]:
@@ -168,6 +171,7 @@ class MainWindow(QMainWindow):
         self._after_open: list[Callable[[], None]] = []
         self._loaded_model_dir: str | None = None
         self.remember_settings = True
+        self._progress_shown_at = 0.0  # time.monotonic() of the last progress-bar change
         self.content_ready = False
         self._restore_settings = restore
         self._sized_once = False
@@ -930,7 +934,12 @@ class MainWindow(QMainWindow):
         _set_text(self.rate_label,
                   f"{rate:.0f} batches/s" if math.isfinite(rate) else "– batches/s")
         total = int(p["total_steps"])
-        if total > 0:
+        running = self.session.state == S.RUNNING
+        now = time.monotonic()
+        if running and now - self._progress_shown_at < PROGRESS_INTERVAL_S:
+            pass  # QProgressBar.setValue repaints at once: a few times a second is enough
+        elif total > 0:
+            self._progress_shown_at = now if running else 0.0
             pct = min(100, int(100 * p["step"] / total))
             fmt = "%p%"
             if self.session.state == S.RUNNING and math.isfinite(p["eta"]):

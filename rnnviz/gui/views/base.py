@@ -65,6 +65,7 @@ class BaseView(QWidget):
         self._columns: dict[str, np.ndarray] = {}
         self._help_box: QMessageBox | None = None
         self._cached_counts: dict[int, int] = {}  # scene id -> items seen by cache_axes
+        self._graphics: list[pg.GraphicsView] | None = None
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(4, 4, 4, 4)
@@ -201,7 +202,9 @@ class BaseView(QWidget):
                     item.setCacheMode(AXIS_CACHE)
 
     def _graphics_views(self) -> list[pg.GraphicsView]:
-        return [gv for gv in self.findChildren(pg.GraphicsView) if gv.scene() is not None]
+        if self._graphics is None:  # views create their plot widgets in __init__
+            self._graphics = self.findChildren(pg.GraphicsView)
+        return [gv for gv in self._graphics if gv.scene() is not None]
 
     def refresh(self) -> None:
         """Redraw the last history even though it did not change (a control changed)."""

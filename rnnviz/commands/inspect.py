@@ -5,6 +5,8 @@ a table of the columns (kind, values, missing, min, max, mean), the time axis (f
 last time, median step, gaps, duplicates) and every warning. With ``--json`` it prints the
 same as one JSON object (``ok, rows, dialect, columns, time, warnings, error``). Exit status
 0 when the file is usable, 2 when it is not (with ``--json`` the error is in the object).
+Line numbers are 1-based, as editors number lines, in the text and in the JSON alike
+(``"header_line": 1`` is the file's first line).
 Only pandas and pyarrow are imported: no torch, no Qt.
 """
 

@@ -26,7 +26,9 @@ marks, preamble and header (:mod:`rnnviz.core.csvsniff`); then ``pyarrow.csv`` r
 whole file in one multi-threaded pass with those options (1M rows in about 0.1 s). Cells that
 pyarrow leaves as text (European thousands, error cells, day-first dates) are converted with
 vectorised ``pyarrow.compute`` code. Files pyarrow refuses fall back to pandas' C parser,
-chunk by chunk with progress. Ragged rows are an error that names the line.
+chunk by chunk with progress. Ragged rows are an error that names the line. A table of fewer
+than ``VERY_SHORT_ROWS`` (10) rows gets the ``very_short`` warning, which says how many rows the
+default lookback and horizon need (:func:`rows_needed`).
 """
 
 from __future__ import annotations
@@ -70,6 +72,8 @@ __all__ = [
 DUPLICATE_POLICY = "mean"
 """Rows sharing a time are merged: numeric columns averaged (ignoring NaN), text from the first."""
 MAX_LISTED = 6
+VERY_SHORT_ROWS = 10
+"""Tables with fewer data rows than this get the ``very_short`` warning."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -264,6 +268,7 @@ class _Col:
     parsed_time: timecols.ParsedTime | None = None
     auto_named: bool = False
     notes: list[str] = field(default_factory=list)
+    reported: np.ndarray | None = None  # (N,) bool: error or unreadable cells, warned about already
 
 
 def _load(path: Path, progress: Callable[[float], None] | None, b: _Builder) -> LoadedTable:
@@ -283,7 +288,7 @@ def _load(path: Path, progress: Callable[[float], None] | None, b: _Builder) -> 
         decimal=sn.decimal,
         thousands=sn.thousands,
         encoding=dec.encoding,
-        header_line=sn.header_line,
+        header_line=None if sn.header_line is None else sn.header_line + 1,  # 1-based
         preamble_lines=sn.table_line,
     )
     b.warnings.extend(sn.issues)
@@ -547,6 +552,8 @@ def _classify_text(c: _Col, s, sn: csvsniff.Sniff, b: _Builder, lines: csvsniff.
         return
     if good >= 0.5 * (good + int(parsed.unreadable.sum())) and good > 0:
         c.kind, c.values = "numeric", parsed.values
+        if parsed.errors.any() or parsed.unreadable.any():
+            c.reported = parsed.errors | parsed.unreadable
         if parsed.errors.any():
             k = int(parsed.errors.sum())
             first = lines.line(int(np.argmax(parsed.errors)))
@@ -587,6 +594,7 @@ def _assemble(
             c.missing = 0
             continue
         inf = np.isinf(v)
+        reported = c.reported
         if inf.any():
             k = int(inf.sum())
             b._listed.setdefault("infinite_values", []).append(
@@ -594,14 +602,26 @@ def _assemble(
             )
             v = np.where(inf, np.nan, v)
             c.values = v
+            reported = inf if reported is None else reported | inf
         miss = np.isnan(v)
         c.missing = int(miss.sum())
         if c.missing == len(v):
             c.kind = "empty"
         elif c.missing:
-            b._listed.setdefault("missing_values", []).append(
-                f"'{c.name}': {c.missing:,} (first on line {lines.line(int(np.argmax(miss)))})"
-            )
+            # empty cells and NA/null only: error, unreadable and infinite cells have their own warning
+            blank = miss if reported is None else miss & ~reported
+            k_blank = int(blank.sum())
+            if k_blank:
+                item = (
+                    f"'{c.name}': {k_blank:,} (first on line {lines.line(int(np.argmax(blank)))})"
+                )
+                k_other = c.missing - k_blank
+                if k_other:
+                    item += (
+                        f", {c.missing:,} missing in all with the {k_other:,} "
+                        f"cell{'s' * (k_other != 1)} listed above"
+                    )
+                b._listed.setdefault("missing_values", []).append(item)
     # ---- rows that are empty in every column
     keep = np.ones(n, dtype=bool)
     always_filled = any(c.kind == "numeric" and c.missing == 0 for c in cols)
@@ -1066,10 +1086,19 @@ def _post_checks(
                 f"Column names such as {looks[0]!r} look like numbers: if the first line is data rather than names, "
                 "add a header line; rnnviz took it as the header.",
             )
-    if rows_in_file < 3:
+    rows = len(next(iter(arrays.values()))) if arrays else 0
+    if rows < VERY_SHORT_ROWS:
+        from rnnviz.core.config import DataConfig
+
+        dc = DataConfig()
+        need = rows_needed(dc.lookback, dc.horizon, step=dc.step, delay=dc.delay)
+        merged = f" ({rows_in_file} before merging repeated times)" if rows_in_file != rows else ""
         b.warn(
-            "very_few_rows",
-            f"The file has only {rows_in_file} data row{'s' * (rows_in_file != 1)}; a model needs many more.",
+            "very_short",
+            f"The table has only {rows} data row{'s' * (rows != 1)}{merged}, too few to train or plot a forecast. "
+            f"A model needs more rows than its lookback plus its horizon, and more again for validation and test: "
+            f"the default lookback of {dc.lookback} and horizon of {dc.horizon} need at least {need} rows for a "
+            "single window. Use a longer file (hundreds of rows), or a much shorter lookback.",
         )
 
 

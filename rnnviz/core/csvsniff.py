@@ -535,9 +535,19 @@ def _mode(counts: list[int], all_counts: list[int] | None = None) -> int:
     return max(tied)
 
 
-def _table_start(counts: list[int], m: int) -> int:
-    """First line of the table: a line of ``m`` fields (or ``m - 1``, a short header) that most
-    of the next three lines agree with."""
+RAGGED_LOOK = 10
+"""Lines below a candidate header or first row that decide whether the table starts there."""
+
+
+def _table_start(counts: list[int], m: int, recs: list[tuple[int, list[str]]] | None = None) -> int:
+    """First line of the table: the header (or first data row) of the consistent block.
+
+    A line of ``m`` fields (or ``m - 1``, a short header) starts the table when most of the
+    next three lines agree with it. Otherwise it still does when the lines that disagree are
+    few and look like data rows (a short or long line inside the data: a ragged row, which
+    the reader reports with its line number), not like the title or notes of a preamble.
+    Everything above the line found is the preamble.
+    """
     n = len(counts)
     for i, c in enumerate(counts):
         nxt = counts[i + 1 : i + 4]
@@ -546,10 +556,41 @@ def _table_start(counts: list[int], m: int) -> int:
             return i
         if c == m - 1 and nxt and nxt[0] == m and agree >= max(1, len(nxt) - 1):
             return i
+        if c == m and recs is not None and _ragged_data_below(counts, m, recs, i):
+            return i
     for i, c in enumerate(counts):
         if c == m:
             return i
     return max(0, n - 1)  # pragma: no cover - m is a count that occurs
+
+
+def _ragged_data_below(
+    counts: list[int], m: int, recs: list[tuple[int, list[str]]], i: int
+) -> bool:
+    """True when the lines below line ``i`` are rows of ``m`` fields with a few ragged data rows."""
+    below = list(range(i + 1, min(len(counts), i + 1 + RAGGED_LOOK)))
+    off = [j for j in below if counts[j] != m]
+    on = [j for j in below if counts[j] == m]
+    if not off or len(on) < max(2, len(off)) or len(off) > max(2, len(below) // 5):
+        return False
+    first_type = _kind_of(_column_types([recs[j][1] for j in on], m)[0])
+    if first_type not in ("number", "date"):
+        return False  # without typed data a ragged row and a note look alike
+    return all(_data_like(recs[j][1], first_type) for j in off)
+
+
+def _kind_of(t: str) -> str:
+    return "text" if t in ("word", "text") else t
+
+
+def _data_like(fields: list[str], first_type: str) -> bool:
+    """A line that reads like a row of the data below: same first-cell type, mostly values."""
+    cells = [cell_type(f) for f in fields]
+    if not cells or _kind_of(cells[0]) != first_type:
+        return False
+    filled = [t for t in cells if t != "empty"]
+    typed = sum(t in ("number", "date", "missing") for t in filled)
+    return len(filled) >= 2 and typed >= 0.5 * len(filled)
 
 
 def _score(recs: list[tuple[int, list[str]]]) -> tuple[float, int, int]:
@@ -558,7 +599,7 @@ def _score(recs: list[tuple[int, list[str]]]) -> tuple[float, int, int]:
     m = _mode(counts[n // 2 :], counts)
     if m < 2:
         return 0.0, m, 0
-    start = _table_start(counts, m)
+    start = _table_start(counts, m, recs)
     block = counts[start:]
     consistent = sum(c == m for c in block) + (block[0] == m - 1)
     consistency = consistent / len(block)

@@ -13,8 +13,10 @@ keys::
     warnings  [{code, message}]
     error     {code, message} or null
 
-``header_line`` is the 0-based line number of the header (null when the file has no header);
-every *message* names lines 1-based, the way editors number them.
+Line numbers are 1-based everywhere a user sees them, the way editors number them: in every
+message, in the text report and in the JSON (``header_line`` 1 is the file's first line; null
+when the file has no header). ``preamble_lines`` is a count: the lines above the table that were
+skipped, so with a header the header is on line ``preamble_lines + 1``.
 """
 
 from __future__ import annotations
@@ -54,7 +56,8 @@ class Dialect:
         Text encoding the file was decoded with (``"utf-8"``, ``"utf-8-sig"``,
         ``"utf-16-le"``, ``"cp1252"``, ...).
     header_line : int or None
-        0-based line number of the header line; None when the file has no header.
+        1-based line number of the header line (1 is the first line of the file); None when
+        the file has no header.
     preamble_lines : int
         Lines above the table that were skipped (a logger's title block, blank lines).
     """
@@ -63,7 +66,7 @@ class Dialect:
     decimal: str = "."
     thousands: str | None = None
     encoding: str = "utf-8"
-    header_line: int | None = 0
+    header_line: int | None = 1
     preamble_lines: int = 0
 
     def to_dict(self) -> dict[str, Any]:
@@ -315,7 +318,7 @@ def render_text(report: LoadReport) -> str:
         out.append(f"{name}: NOT usable")
     d = report.dialect
     if d is not None:
-        header = "no header" if d.header_line is None else f"header on line {d.header_line + 1}"
+        header = "no header" if d.header_line is None else f"header on line {d.header_line}"
         thousands = f"thousands {d.thousands!r}" if d.thousands else "no thousands mark"
         parts = [
             f"delimiter {delimiter_name(d.delimiter)}",

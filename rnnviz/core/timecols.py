@@ -5,8 +5,10 @@ sorting, gaps and duplicates are plain numpy work. What is recognised:
 
 * text: ISO 8601 dates and date-times (with or without UTC offsets), ``yyyy/mm/dd``,
   ``dd/mm/yyyy`` or ``mm/dd/yyyy`` (decided from the data: a first number above 12 means
-  day-first, a second number above 12 means month-first; when every number is 12 or less the
-  order that makes the times run forward is taken, day-first on a tie, with a warning),
+  day-first, a second number above 12 means month-first; when every number is 12 or less
+  both orders are read and the one whose times run forward more regularly is taken -- fewer
+  steps back in time or off the usual step, see :func:`irregular_steps` -- day-first on a
+  tie, always with a warning),
   ``dd.mm.yyyy``, ``yyyy-mm`` (monthly), ``1959Q1`` (quarterly), and whatever pandas can
   guess a single format for (``05-Jan-2020``);
 * numbers, only where plausible: Unix seconds / milliseconds / microseconds / nanoseconds
@@ -376,13 +378,21 @@ def _parse_dmy(col, values: list[str], name: str) -> ParsedTime | None:
     else:
         p_day = _parse_formats(col, _dmy_formats(sep, True, year2, ampm), "")
         p_mon = _parse_formats(col, _dmy_formats(sep, False, year2, ampm), "")
-        s_day, s_mon = _forward_share(p_day.ns), _forward_share(p_mon.ns)
-        dayfirst = s_day >= s_mon
-        why = (
-            "the times then run forward in order"
-            if abs(s_day - s_mon) > 0.01
-            else "neither order makes the times run more regularly, and day-first is the international convention"
-        )
+        k_day, k_mon = irregular_steps(p_day.ns), irregular_steps(p_mon.ns)
+        dayfirst = k_day <= k_mon
+        if k_day != k_mon:
+            k_chosen, k_other = (k_day, k_mon) if dayfirst else (k_mon, k_day)
+            other = "month-first" if dayfirst else "day-first"
+            why = (
+                f"the times then run forward more regularly: {_breaks(k_chosen)}, against "
+                f"{_breaks(k_other)} read {other} (a break is a step back in time or a step "
+                "off the usual spacing)"
+            )
+        else:
+            why = (
+                "neither order makes the times run more regularly, and day-first is the "
+                f"international convention (read month-first they would run {_span(p_mon.ns)})"
+            )
         example = next(
             (
                 v
@@ -412,12 +422,53 @@ def _parse_dmy(col, values: list[str], name: str) -> ParsedTime | None:
     return out
 
 
-def _forward_share(ns: np.ndarray) -> float:
+def _span(ns: np.ndarray) -> str:
+    ok = ns[ns != NAT]
+    if not ok.size:
+        return "nowhere"
+    return f"from {_iso(int(ok.min()))} to {_iso(int(ok.max()))}"
+
+
+def _breaks(k: int) -> str:
+    return "no break" if k == 0 else f"{k:,} break{'s' * (k != 1)}"
+
+
+def usual_step_range(median: int) -> tuple[int, int]:
+    """Steps (ns) that count as the usual step around a ``median`` step.
+
+    Calendar steps keep their natural spread (a month is 28-31 days, a quarter 89-92 days,
+    a year 365-366 days); other steps may differ from the median by 10% (logger jitter).
+    """
+    for lo_days, hi_days in ((28, 31), (89, 92), (365, 366)):
+        if lo_days * DAY <= median <= hi_days * DAY:
+            return lo_days * DAY, hi_days * DAY
+    return int(median * 0.9), int(np.ceil(median * 1.1))
+
+
+def irregular_steps(ns: np.ndarray) -> int:
+    """How far a time column is from a regular, forward-running series.
+
+    Counts the steps back in time in file order plus the steps between the sorted distinct
+    times that are not the usual step (see :func:`usual_step_range`). Missing times are
+    ignored. 0 means the times run forward at one regular step.
+
+    Parameters
+    ----------
+    ns : np.ndarray
+        (N,) int64 nanoseconds in file order, ``NAT`` where missing.
+    """
     ok = ns[ns != NAT]
     if ok.size < 2:
-        return 0.0
+        return 0
     d = np.diff(ok)
-    return float(np.mean(d > 0))
+    back = int(np.count_nonzero(d < 0))
+    if back:  # np.sort, not np.unique: numpy 2's hashing unique is several times slower
+        d = np.diff(np.sort(ok))
+    d = d[d != 0]  # (M - 1,) steps between sorted distinct times
+    if d.size < 2:
+        return back
+    lo, hi = usual_step_range(int(np.median(d)))
+    return back + int(np.count_nonzero((d < lo) | (d > hi)))
 
 
 def _parse_quarters(col) -> ParsedTime:

@@ -123,6 +123,36 @@ def test_ragged_line_number_counts_blank_lines(tmp_path):
         load_csv(write(tmp_path, text))
 
 
+DAYS = "".join(f"2021-01-{d:02d},{d},{2 * d}\n" for d in range(5, 29))
+
+
+def test_ragged_rows_near_the_top_are_not_taken_for_a_preamble(tmp_path):
+    # line 3 is short, line 4 long; the header and the rows around them must be kept
+    text = "date,a,b\n2021-01-01,1,2\n2021-01-02,3\n2021-01-03,4,5,6,7\n2021-01-04,5,6\n" + DAYS
+    r = inspect_csv(write(tmp_path, text))
+    assert not r.ok and r.error.code == "ragged_rows"
+    assert "Line 3 has 2 fields but the header has 3" in r.error.message
+    assert r.dialect.header_line == 1 and r.dialect.preamble_lines == 0
+    assert "preamble_skipped" not in r.warning_codes
+
+
+def test_long_row_right_under_the_header_names_its_line(tmp_path):
+    text = "date,a,b\n2021-01-01,1,2,9,9\n2021-01-02,3,4\n2021-01-03,4\n2021-01-04,5,6\n" + DAYS
+    with pytest.raises(DataError) as e:
+        load_csv(write(tmp_path, text))
+    assert e.value.code == "ragged_rows" and "Line 2 has 5 fields" in e.value.message
+
+
+def test_a_preamble_line_of_the_tables_width_above_notes_is_still_a_preamble(tmp_path):
+    text = "Logger,HOBO,U12\nSerial: 12345\nSite: Creek A\nTime,Temp,RH\n" + "".join(
+        f"2020-01-01 00:{m:02d},1.5,{m}\n" for m in range(12)
+    )
+    t = load_csv(write(tmp_path, text))
+    assert t.report.dialect.header_line == 4 and t.report.dialect.preamble_lines == 3
+    assert list(t.frame.columns) == ["Time", "Temp", "RH"]
+    np.testing.assert_array_equal(t.frame["RH"].to_numpy(), np.arange(12.0))
+
+
 def test_unquoted_thousands_in_comma_file_is_caught_not_shifted(tmp_path):
     text = "date,value\n2020-01-01,1,234.5\n2020-01-02,2,000.0\n2020-01-03,3,100.0\n"
     with pytest.raises(DataError) as e:
@@ -148,7 +178,7 @@ def test_preamble_lines_above_the_header_are_skipped(tmp_path):
     )
     t = load_csv(write(tmp_path, text))
     d = t.report.dialect
-    assert d.header_line == 4
+    assert d.header_line == 5  # 1-based: the fifth line of the file
     assert d.preamble_lines == 4
     assert list(t.frame.columns) == ["Time", "Temp (C)", "RH (%)"]
     np.testing.assert_array_equal(t.frame["RH (%)"].to_numpy(), [30.0, 31.0, 32.0])
@@ -158,7 +188,7 @@ def test_preamble_lines_above_the_header_are_skipped(tmp_path):
 def test_preamble_line_with_the_tables_width(tmp_path):
     text = "Station;Bremen\nDatum;Wert\n2020-01-01;1,5\n2020-01-02;2,5\n2020-01-03;3,5\n"
     t = load_csv(write(tmp_path, text))
-    assert t.report.dialect.header_line == 1
+    assert t.report.dialect.header_line == 2
     assert list(t.frame.columns) == ["Datum", "Wert"]
 
 
@@ -251,7 +281,7 @@ def test_campbell_toa5_logger_file(tmp_path):
         '"2020-01-01 00:10:00",0,1.5,80\n"2020-01-01 00:20:00",1,1.25,81\n"2020-01-01 00:30:00",2,1,82\n'
     )
     t = load_csv(write(tmp_path, text))
-    assert t.report.dialect.header_line == 1
+    assert t.report.dialect.header_line == 2
     assert t.time_column == "TIMESTAMP"
     assert t.numeric_columns == ("RECORD", "AirTC_Avg", "RH")
     np.testing.assert_array_equal(t.frame["AirTC_Avg"].to_numpy(), [1.5, 1.25, 1.0])

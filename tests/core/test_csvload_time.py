@@ -151,6 +151,27 @@ def test_ambiguous_slash_dates_warn(tmp_path):
     np.testing.assert_array_equal(t.times, times("2020-02-01", "2020-02-02", "2020-02-03"))
 
 
+def test_month_first_quarter_hours_are_not_read_as_month_gaps(tmp_path):
+    stamps = pd.date_range("2023-05-01", periods=200, freq="15min")
+    text = "time,v\n" + "".join(f"{s:%m/%d/%Y %H:%M},{i % 10}\n" for i, s in enumerate(stamps))
+    t = load_csv(write(tmp_path, text))
+    np.testing.assert_array_equal(t.times, stamps.to_numpy(dtype="datetime64[ns]"))
+    assert t.report.time.gaps == 0 and "irregular_gaps" not in codes(t)
+    assert "month-first" in t.report.time.unit and "ambiguous_dates" in codes(t)
+
+
+def test_logger_file_with_preamble_and_am_pm_month_first_times(tmp_path):
+    stamps = pd.date_range("2023-05-01", periods=200, freq="15min")
+    text = (
+        'Logger: HOBO U12\nSerial: 12345\nSite: Creek A\n\n"Date Time, GMT+01:00","Temp, \u00b0C"\n'
+        + "".join(f"{s:%m/%d/%y %I:%M:%S %p},{15 + i / 100:.3f}\n" for i, s in enumerate(stamps))
+    )
+    t = load_csv(write(tmp_path, text))
+    assert t.report.dialect.header_line == 5 and "preamble_skipped" in codes(t)
+    np.testing.assert_array_equal(t.times, stamps.to_numpy(dtype="datetime64[ns]"))
+    assert t.report.time.gaps == 0
+
+
 @pytest.mark.parametrize(
     "name, scale, unit", [("timestamp", 1, "unix seconds"), ("time_ms", 1000, "unix milliseconds")]
 )

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from rnnviz.core.config import DataConfig
 from rnnviz.core.csvload import LoadedTable, inspect_csv, load_csv, require_rows, rows_needed
 from rnnviz.core.errors import DataError
 from rnnviz.core.loadreport import render_text
@@ -50,7 +51,20 @@ def test_error_cells_are_missing_and_the_first_line_is_named(tmp_path):
     assert "'a'" in msg and "line 4" in msg
     assert "'b'" in msg and "line 2" in msg and "#DIV/0!" in msg
     miss = warning(t.report, "missing_values")
-    assert "'a': 4 (first on line 4)" in miss
+    # a: '?' (line 4) is an error cell, already in error_cells; n/a, NA, null (lines 6-8) are NA cells
+    assert "'a': 3 (first on line 6), 4 missing in all with the 1 cell listed above" in miss
+    # b: #DIV/0!, -, #VALUE!, #N/A are error cells; only the empty cell on line 8 is blank
+    assert "'b': 1 (first on line 8), 5 missing in all with the 4 cells listed above" in miss
+
+
+def test_error_cells_alone_are_not_counted_again_as_missing_values(tmp_path):
+    text = "date,a\n" + "".join(
+        f"2020-01-{d:02d},{'#DIV/0!' if d % 4 == 0 else d}\n" for d in range(1, 13)
+    )
+    t = load_csv(write(tmp_path, text))
+    assert t.report.column("a").missing == 3  # days 4, 8 and 12
+    assert "'a': 3 cells such as #DIV/0! (first on line 5)" in warning(t.report, "error_cells")
+    assert "missing_values" not in t.report.warning_codes
 
 
 def test_stray_text_in_a_numeric_column(tmp_path):
@@ -215,6 +229,30 @@ def test_rows_needed_and_require_rows(tmp_path):
     assert "26" in e.value.message and "20" in e.value.message and "lookback" in e.value.message
     with pytest.raises(DataError):
         require_rows(5, 6)
+
+
+def days(n: int) -> str:
+    return "date,a\n" + "".join(f"2020-01-{d:02d},{d}\n" for d in range(1, n + 1))
+
+
+def test_very_short_tables_get_a_warning_with_the_rows_a_model_needs(tmp_path):
+    r = inspect_csv(write(tmp_path, days(3)))
+    assert r.ok and r.rows == 3
+    msg = warning(r, "very_short")
+    dc = DataConfig()
+    need = dc.lookback + dc.horizon  # one window: lookback inputs, then horizon targets
+    assert "only 3 data rows" in msg
+    assert f"lookback of {dc.lookback} and horizon of {dc.horizon} need at least {need} rows" in msg
+    nine = inspect_csv(write(tmp_path, days(9), "nine.csv"))
+    ten = inspect_csv(write(tmp_path, days(10), "ten.csv"))
+    assert "very_short" in nine.warning_codes and "very_short" not in ten.warning_codes
+
+
+def test_very_short_counts_rows_after_merging_repeated_times(tmp_path):
+    rows = "".join(f"2020-01-{d:02d},{d}\n" for d in range(1, 7))
+    t = load_csv(write(tmp_path, "date,a\n" + rows + rows))  # 12 lines, 6 distinct times
+    assert len(t.frame) == 6
+    assert "only 6 data rows (12 before merging repeated times)" in warning(t.report, "very_short")
 
 
 def test_one_column_with_the_other_decimal_mark(tmp_path):

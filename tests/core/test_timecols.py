@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import numpy as np
 import pyarrow as pa
 import pytest
@@ -69,6 +71,74 @@ def test_ambiguous_dates_take_the_order_that_runs_forward():
     assert "month-first" in p3.unit
     assert p3.ns.tolist() == ns("2020-01-10", "2020-01-11", "2020-01-12", "2020-02-10")
     assert "run forward" in p3.issues[0].message
+
+
+def quarter_hours(start: str, n: int) -> list[datetime]:
+    t0 = datetime.fromisoformat(start)
+    return [t0 + timedelta(minutes=15 * i) for i in range(n)]
+
+
+def expected_ns(stamps: list[datetime]) -> list[int]:
+    return ns(*(t.isoformat() for t in stamps))
+
+
+def test_month_first_wins_when_its_steps_are_regular():
+    # 15-min rows over three days in May, written mm/dd/yyyy: every number is 12 or less.
+    # Read day-first they would jump Jan 5 -> Feb 5 -> Mar 5 at midnight: two breaks.
+    stamps = quarter_hours("2023-05-01T00:00", 3 * 96)
+    p = timecols.parse_text_times(text(*(f"{t:%m/%d/%Y %H:%M}" for t in stamps)), "time")
+    assert "month-first" in p.unit
+    assert p.ns.tolist() == expected_ns(stamps)
+    msg = p.issues[0].message
+    assert p.issues[0].code == "ambiguous_dates" and "assumed month-first" in msg
+    assert "no break, against 2 breaks read day-first" in msg
+
+
+def test_month_first_logger_times_with_am_pm():
+    # HOBO-style: mm/dd/yy hh:mm:ss AM/PM
+    stamps = quarter_hours("2023-05-01T00:00", 200)
+    vals = [f"{t:%m/%d/%y %I:%M:%S %p}" for t in stamps]
+    assert vals[0] == "05/01/23 12:00:00 AM" and vals[52] == "05/01/23 01:00:00 PM"
+    p = timecols.parse_text_times(text(*vals), "Date Time")
+    assert "month-first" in p.unit and p.ns.tolist() == expected_ns(stamps)
+
+
+def test_day_first_wins_when_its_steps_are_regular():
+    # the mirror image: 15-min rows from 1 Feb, written dd/mm/yyyy
+    stamps = quarter_hours("2023-02-01T00:00", 3 * 96)
+    p = timecols.parse_text_times(text(*(f"{t:%d/%m/%Y %H:%M}" for t in stamps)), "time")
+    assert "day-first" in p.unit
+    assert p.ns.tolist() == expected_ns(stamps)
+    assert "no break, against 2 breaks read month-first" in p.issues[0].message
+
+
+def test_equally_regular_orders_are_ambiguous_and_take_day_first():
+    # 05/01 .. 05/11: daily in May read month-first, the 5th of each month read day-first;
+    # both run forward at a regular (calendar) step, so nothing tells them apart
+    vals = [f"05/{d:02d}/2023" for d in range(1, 12)]
+    p = timecols.parse_text_times(text(*vals), "date")
+    assert "day-first" in p.unit
+    assert p.ns.tolist() == ns(*(f"2023-{m:02d}-05" for m in range(1, 12)))
+    msg = p.issues[0].message
+    assert "neither order makes the times run more regularly" in msg
+    assert "read month-first they would run from 2023-05-01 to 2023-05-11" in msg
+
+
+def test_irregular_steps_counts_steps_back_and_off_the_usual_step():
+    hourly = ns("2020-01-01T00:00", "2020-01-01T01:00", "2020-01-01T02:00", "2020-01-01T03:00")
+    assert timecols.irregular_steps(np.array(hourly, dtype=np.int64)) == 0
+    # one step back in file order; sorted, the steps are still all one hour
+    swapped = [hourly[0], hourly[2], hourly[1], hourly[3]]
+    assert timecols.irregular_steps(np.array(swapped, dtype=np.int64)) == 1
+    # a 5-hour jump among 1-hour steps, and a missing time that is ignored
+    gap = hourly + ns("2020-01-01T08:00", "2020-01-01T09:00") + [NAT]
+    assert timecols.irregular_steps(np.array(gap, dtype=np.int64)) == 1
+    # calendar months (31, 29, 31, 30 days) are one regular step
+    monthly = ns("2020-01-01", "2020-02-01", "2020-03-01", "2020-04-01", "2020-05-01")
+    assert timecols.irregular_steps(np.array(monthly, dtype=np.int64)) == 0
+    # jitter within 10% of the step is regular
+    jitter = np.array(hourly, dtype=np.int64) + np.array([0, 60, -90, 30]) * NS
+    assert timecols.irregular_steps(jitter) == 0
 
 
 def test_dotted_dates_are_day_first_and_12_hour_clock():

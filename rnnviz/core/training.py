@@ -17,9 +17,10 @@ What happens, in order
    :class:`BatchDone` per step; probes every ``probe_every_batches`` steps, or at most every
    ``probe_every_seconds`` seconds and never more than :data:`PROBE_SHARE` of the time; then
    the validation loss, the schedule, early stopping and :class:`EpochDone`; then, when the
-   windows come from a series, :class:`ForecastReady` whenever the forecast costs at most
+   windows come from a series, :class:`ForecastReady`: always after the first epoch (so a
+   window shows a forecast early), then whenever the forecast costs at most
    :data:`FORECAST_SHARE` of the training time since the last one (every epoch for short
-   series; every k epochs for long ones -- the cost is estimated before the first one).
+   series; every k epochs for long ones).
 5. At the end the best validation weights are restored (``restore_best``), a last probe and a
    last forecast of the final weights are sent, then :class:`Finished`.
 
@@ -430,6 +431,7 @@ def train(data: WindowSplits, run: RunConfig, *, control: TrainingControl | None
     forecasting = data.series is not None
     forecast_cost = _estimate_forecast_cost(model, data, FUTURE_STEPS_MAX) if forecasting else 0.0
     train_since_forecast = 0.0
+    forecasts_sent = 0
 
     step = 0
     epoch = 0
@@ -531,11 +533,16 @@ def train(data: WindowSplits, run: RunConfig, *, control: TrainingControl | None
             reason = "early_stopping"
         train_since_forecast += seconds
         last_epoch = epoch == tc.epochs or reason != "completed"
-        if forecasting and not last_epoch and forecast_cost <= FORECAST_SHARE * train_since_forecast:
+        # the first forecast comes after epoch 1 whatever it costs (the window shows something
+        # early); later ones when they cost at most FORECAST_SHARE of the training since
+        first_forecast = forecasts_sent == 0
+        if forecasting and not last_epoch and (
+                first_forecast or forecast_cost <= FORECAST_SHARE * train_since_forecast):
             tf = time.perf_counter()
             yield do_forecast(epoch)
             forecast_cost = time.perf_counter() - tf
             train_since_forecast = 0.0
+            forecasts_sent += 1
 
     # ---- the end
     if reason != "diverged" and best_state is not None and best_epoch != epoch:

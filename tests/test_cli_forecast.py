@@ -110,3 +110,65 @@ def test_file_without_the_models_columns_exits_2(model_dir, tmp_path, capsys):
     assert main(["forecast", str(folder), str(other), "--steps", "2",
                  "--out", str(tmp_path / "f.csv")]) == 2
     assert "no column(s) y" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def monthly_dir(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("monthly")
+    src = tmp / "m.csv"
+    n = 72
+    pd.DataFrame({"month": pd.date_range("1955-01-01", periods=n, freq="MS").strftime("%Y-%m-%d"),
+                  "y": 100 + 10 * np.sin(2 * np.pi * np.arange(n) / 12)}).to_csv(src, index=False)
+    out = tmp / "model"
+    assert main(["train", str(src), "--out", str(out), "--epochs", "1", "--hidden", "4",
+                 "--lookback", "6", "--quiet", "--no-figures"]) == 0
+    return src, out
+
+
+def test_monthly_forecast_writes_dates_and_ten_digit_numbers(monthly_dir, tmp_path, capsys):
+    src, folder = monthly_dir
+    out = tmp_path / "f.csv"
+    assert main(["forecast", str(folder), "--steps", "14", "--out", str(out)]) == 0
+    lines = out.read_text().splitlines()
+    assert lines[0] == "time,y"
+    # the data end in 1960-12: the forecast continues on the first of each month
+    assert [ln.split(",")[0] for ln in lines[1:4]] == ["1961-01-01", "1961-02-01", "1961-03-01"]
+    assert lines[-1].startswith("1962-02-01,")
+    for line in lines[1:]:
+        cell = line.split(",")[1]
+        digits = cell.lstrip("-").replace(".", "").lstrip("0").split("e")[0]
+        assert 1 <= len(digits) <= 10, cell
+    raw = pd.read_csv(src)["y"].to_numpy()[:, None]
+    np.testing.assert_allclose(pd.read_csv(out)["y"], _reference(folder, raw, 14), rtol=1e-6)
+
+
+def test_steps_past_2262_are_refused_without_a_raw_warning(monthly_dir, tmp_path, capsys):
+    import warnings
+
+    _, folder = monthly_dir
+    out = tmp_path / "far.csv"
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        assert main(["forecast", str(folder), "--steps", "100000", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    # 1961-01 .. 2262-04 is 301 years and 4 months: 3616 monthly steps fit
+    assert "run past 2262-04-11" in err and "at most 3,616 steps fit" in err
+    assert "Warning" not in err and err.count("\n") == 1
+    assert not [w for w in seen if issubclass(w.category, RuntimeWarning)]
+    assert not out.exists()
+
+
+def test_the_most_steps_that_fit_are_written_without_nat(monthly_dir, tmp_path):
+    _, folder = monthly_dir
+    out = tmp_path / "far.csv"
+    assert main(["forecast", str(folder), "--steps", "3616", "--out", str(out)]) == 0
+    table = pd.read_csv(out)
+    assert table["time"].iloc[-1] == "2262-04-01"
+    assert table["time"].notna().all() and table["y"].notna().all()
+
+
+def test_steps_are_capped(model_dir, tmp_path, capsys):
+    _, folder = model_dir
+    assert main(["forecast", str(folder), "--steps", "100001",
+                 "--out", str(tmp_path / "f.csv")]) == 2
+    assert "--steps must be from 1 to 100,000; got 100,001." in capsys.readouterr().err

@@ -8,8 +8,10 @@ settings and scaled with the model's own scaler (fitted on its training part; ne
 The forecast warms up on the last lookback window and feeds each prediction back (see
 :mod:`rnnviz.core.forecast`). A model that reads other input columns besides the target holds
 them at their last known value past the end of the data, and says so. The output CSV has a
-``time`` column (extended with the data's time step; row numbers without times) and one column
-per target.
+``time`` column (extended with the data's time step, ISO dates without a time of day when
+every time is at midnight; row numbers without times) and one column per target, numbers to 10
+significant digits. ``--steps`` is at most 100,000, and the times must stay before 2262-04-12
+(the last time pandas stores); both are checked before the forecast runs.
 """
 
 from __future__ import annotations
@@ -17,10 +19,14 @@ from __future__ import annotations
 import argparse
 import csv
 import math
+import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+MAX_STEPS = 100_000
+"""Most rows one forecast writes (a recursive forecast this long is only a curiosity)."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,7 +34,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model_dir", metavar="MODEL_DIR", help="a folder written by 'rnnviz train'")
     parser.add_argument("file", metavar="FILE.csv", nargs="?",
                         help="continue this file's data (default: the data the model was trained on)")
-    parser.add_argument("--steps", type=int, required=True, metavar="N", help="rows to forecast")
+    parser.add_argument("--steps", type=int, required=True, metavar="N",
+                        help=f"rows to forecast, 1 to {MAX_STEPS:,}")
     parser.add_argument("--out", required=True, metavar="forecast.csv", help="CSV file to write")
     parser.add_argument("--mode", choices=("window", "state"), default="window",
                         help="window: each step re-reads the last lookback rows, as in training "
@@ -77,13 +84,21 @@ def _series_from_meta(loaded: Any) -> tuple[np.ndarray, np.ndarray | None, np.nd
 
 def run(args: argparse.Namespace) -> int:
     """Write the forecast; return 0."""
+    with warnings.catch_warnings():
+        # library warnings are not for the user: every result is checked below instead
+        warnings.simplefilter("ignore")
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     from rnnviz.core.checkpoint import load_model
     from rnnviz.core.errors import ConfigError, DataError
-    from rnnviz.core.forecast import future_forecast, future_times
+    from rnnviz.core.forecast import format_times, format_value, future_forecast, future_times
     from rnnviz.core.scaling import Scaler
 
-    if not 1 <= args.steps <= 1_000_000:
-        raise ConfigError("out_of_range", f"--steps must be from 1 to 1000000; got {args.steps}.")
+    if not 1 <= args.steps <= MAX_STEPS:
+        raise ConfigError("out_of_range",
+                          f"--steps must be from 1 to {MAX_STEPS:,}; got {args.steps:,}.")
     loaded = load_model(args.model_dir)
     model = loaded.model
     dcfg = loaded.run.data
@@ -105,25 +120,28 @@ def run(args: argparse.Namespace) -> int:
         raise DataError("missing_at_end", f"The last {T} rows of the data hold missing values, so "
                         "the forecast cannot start. Use --missing interpolate when training, or "
                         "a file that ends with complete rows.")
+    n_rows = int(((loaded.meta.get("extra") or {}).get("tail") or {}).get("n_rows", raw.shape[0])) \
+        if not args.file else raw.shape[0]
+    stamps = future_times(times, n_rows, args.steps)  # before the work: may refuse the steps
+    labels = format_times(stamps) if times is not None else [str(int(t)) for t in stamps]
     scaler = Scaler.from_dict(loaded.scaler)
     scaled = scaler.transform(raw[-T:]).astype(np.float32)  # (T, F)
     pred, note = future_forecast(model, scaled, args.steps, lookback=T, mode=args.mode)
     values = scaler.inverse_targets(pred.astype(np.float64))  # (steps, K)
-    n_rows = int(((loaded.meta.get("extra") or {}).get("tail") or {}).get("n_rows", raw.shape[0])) \
-        if not args.file else raw.shape[0]
-    stamps = future_times(times, n_rows, args.steps)
+    bad = int((~np.isfinite(values)).sum())
     out = Path(args.out)
     try:
         with open(out, "w", newline="") as fh:
             w = csv.writer(fh, lineterminator="\n")
             w.writerow(["time", *loaded.target_names])
             for i in range(args.steps):
-                t = stamps[i]
-                t = str(np.datetime_as_string(t, unit="s")) if times is not None else str(int(t))
-                w.writerow([t, *(repr(float(v)) for v in values[i])])
+                w.writerow([labels[i], *(format_value(v) for v in values[i])])
     except OSError as exc:
         raise DataError("write_failed", f"Could not write {out}: {exc.strerror or exc}.") from None
     print(f"wrote {args.steps} forecast rows of {', '.join(loaded.target_names)} to {out}")
     if note:
         print(f"note: {note}")
+    if bad:
+        print(f"warning: {bad} forecast value(s) ran off to infinity or NaN and were left empty; "
+              "the model is unstable this far ahead. Ask for fewer steps.")
     return 0

@@ -54,6 +54,7 @@ from torch import nn
 
 from rnnviz.core import baselines as bl
 from rnnviz.core.baselines import as_tensor
+from rnnviz.core.errors import DataError
 from rnnviz.core.metrics import mape_allowed, naive_scale, score
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -63,6 +64,8 @@ __all__ = [
     "RECURSIVE_MODES",
     "HeldOut",
     "future_forecast",
+    "format_times",
+    "format_value",
     "future_times",
     "held_out_forecast",
     "predict_windows",
@@ -273,25 +276,102 @@ def future_times(times: np.ndarray | None, n_rows: int, steps: int) -> np.ndarra
 
     Uses the median time step of the data; row numbers ``n_rows ..`` when there are no times.
     Calendar months / years are kept (a monthly series continues on the same day of month).
+
+    Raises
+    ------
+    DataError
+        When the last time stamp would fall after 2262-04-11, the last time pandas can store
+        (the message gives the most steps that fit).
     """
     if times is None or len(times) < 2:
         return np.arange(n_rows, n_rows + steps, dtype=np.int64)
     import pandas as pd
 
     t = pd.DatetimeIndex(times)
+    last = int(t.values[-1].astype("datetime64[ns]").astype(np.int64))
+    d = int(np.median(np.diff(t.values.astype("datetime64[ns]").astype(np.int64))))
+    if d <= 0:
+        raise DataError("bad_time_step", "The data's times do not advance, so the forecast's "
+                        "times cannot be continued.")
+
+    def too_far(fits: int) -> DataError:
+        return DataError(
+            "steps_past_2262",
+            f"{steps:,} steps after {pd.Timestamp(last)} run past "
+            f"{pd.Timestamp.max:%Y-%m-%d}, the last time pandas can store; at this data's step "
+            f"at most {max(0, fits):,} steps fit. Ask for fewer steps.",
+        )
+
     freq = None
     if len(t) >= 3:
         with warnings.catch_warnings():  # pandas 3 warns that the return type will change
             warnings.simplefilter("ignore")
             freq = pd.infer_freq(t[-min(len(t), 50):])  # str or offset: date_range takes both
+    limit = pd.Timestamp.max  # the last time datetime64[ns] holds (2262-04-11)
     if freq is not None:
+        start = t[-1].as_unit("us") if t[-1].nanosecond == 0 else t[-1]
         try:
-            return pd.date_range(t[-1], periods=steps + 1, freq=freq)[1:].values
-        except ValueError:  # pragma: no cover - exotic frequency strings
-            pass
-    d = np.median(np.diff(t.values.astype("datetime64[ns]").astype(np.int64)))
-    last = t.values[-1].astype("datetime64[ns]").astype(np.int64)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                # in microseconds, which reach far beyond 2262 (nanoseconds stop there)
+                out = pd.date_range(start, periods=steps + 1, freq=freq)[1:]
+        except (ValueError, OverflowError):  # OutOfBoundsDatetime even in its own unit
+            out = None
+        if out is not None and len(out) == steps and out[-1] <= limit:
+            return out.values.astype("datetime64[ns]")
+        try:  # past 2262: count the stamps that fit (fewer than asked, so cheap)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                fits = len(pd.date_range(start, limit.as_unit("us"), freq=freq)) - 1
+        except (ValueError, OverflowError):  # pragma: no cover - exotic frequencies
+            fits = (int(limit.value) - last) // d
+        raise too_far(fits)
+    fits = (int(limit.value) - last) // d  # Python ints: no overflow
+    if steps > fits:
+        raise too_far(fits)
     return (last + d * np.arange(1, steps + 1, dtype=np.int64)).astype("datetime64[ns]")
+
+
+_DAY_NS = 86_400 * 10**9
+
+
+def format_times(times: np.ndarray) -> list[str]:
+    """ISO 8601 text for time stamps, as short as the values allow.
+
+    Dates only (``1961-01-01``) when every stamp is at midnight; otherwise date and time to
+    the second (``2023-01-01T00:30:00``), with fractions of a second only when some stamp has
+    them. NaT becomes an empty string.
+
+    Parameters
+    ----------
+    times : ndarray of datetime64
+        (N,) time stamps.
+
+    Returns
+    -------
+    list of str
+    """
+    t = np.asarray(times, dtype="datetime64[ns]")
+    ok = ~np.isnat(t)
+    ns = t[ok].astype(np.int64)
+    if ns.size and not (ns % _DAY_NS).any():
+        unit = "D"
+    elif not (ns % 10**9).any():
+        unit = "s"
+    elif not (ns % 10**6).any():
+        unit = "ms"
+    elif not (ns % 10**3).any():
+        unit = "us"
+    else:
+        unit = "ns"
+    text = np.datetime_as_string(t, unit=unit)
+    return [str(s) if good else "" for s, good in zip(text, ok, strict=True)]
+
+
+def format_value(v: float) -> str:
+    """A number for a CSV cell: up to 10 significant digits; empty when not finite."""
+    v = float(v)
+    return format(v, ".10g") if np.isfinite(v) else ""
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,10 @@ import torch
 from torch import nn
 
 from rnnviz.core.config import DataConfig, ModelConfig
+from rnnviz.core.errors import DataError
 from rnnviz.core.forecast import (
+    format_times,
+    format_value,
     future_forecast,
     future_times,
     held_out_forecast,
@@ -200,3 +203,52 @@ def test_future_times_continue_the_calendar():
     got = pd.DatetimeIndex(future_times(months, 6, 3))
     assert list(got.strftime("%Y-%m-%d")) == ["2000-07-01", "2000-08-01", "2000-09-01"]
     assert future_times(None, 10, 3).tolist() == [10, 11, 12]
+
+
+def _ns(*stamps: str) -> np.ndarray:
+    return np.array(stamps, dtype="datetime64[ns]")
+
+
+@pytest.mark.parametrize("unit", ["ns", "us"])
+def test_future_times_stop_at_the_last_time_pandas_stores(unit):
+    months = pd.date_range("1956-01-01", periods=60, freq="MS").values.astype(f"datetime64[{unit}]")
+    # from 1961-01 to 2262-04: 301 years and 4 months of monthly steps
+    fits = 301 * 12 + 4
+    got = future_times(months, 60, fits)
+    assert got.dtype == np.dtype("datetime64[ns]")
+    assert str(got[-1])[:10] == "2262-04-01" and (np.diff(got.astype(np.int64)) > 0).all()
+    for steps in (fits + 1, 100_000):
+        with pytest.raises(DataError) as err:
+            future_times(months, 60, steps)
+        assert f"at most {fits:,} steps fit" in err.value.message
+
+
+def test_future_times_of_irregular_data_refuse_overflow_without_warnings():
+    import warnings
+
+    times = _ns("2262-03-30", "2262-03-31T12", "2262-04-01", "2262-04-02T12")  # median 1.5 days
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a RuntimeWarning from an overflowing cast fails here
+        ok = future_times(times, 4, 6)
+        assert str(ok[-1]) == "2262-04-11T12:00:00.000000000"
+        with pytest.raises(DataError) as err:
+            future_times(times, 4, 7)
+    assert "at most 6 steps fit" in err.value.message
+
+
+def test_format_times_is_as_short_as_the_values_allow():
+    assert format_times(_ns("1961-01-01", "1961-02-01")) == ["1961-01-01", "1961-02-01"]
+    assert format_times(_ns("1961-01-01", "1961-01-01T06:00")) == [
+        "1961-01-01T00:00:00", "1961-01-01T06:00:00"]
+    assert format_times(_ns("2020-01-01T00:00:00.5", "NaT")) == ["2020-01-01T00:00:00.500", ""]
+    assert format_times(_ns("1900-03-01")) == ["1900-03-01"]  # before 1970 too
+    assert format_times(_ns()) == []
+
+
+def test_format_value_keeps_ten_significant_digits():
+    assert format_value(406.0) == "406"
+    assert format_value(1 / 3) == "0.3333333333"
+    assert format_value(-123456.789012345) == "-123456.789"
+    assert format_value(2.5e-12) == "2.5e-12"
+    assert format_value(float("nan")) == "" and format_value(float("inf")) == ""
+    assert abs(float(format_value(np.float32(0.1))) - 0.1) < 1e-8

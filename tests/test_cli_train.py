@@ -105,3 +105,206 @@ def test_progress_draws_a_bar_with_eta_on_a_terminal():
         p(ev)
     text = buf.getvalue()
     assert "\repoch 2/2 [" in text and "100%" in text and "ETA" in text
+
+
+# ---------------------------------------------------------------- checks before training
+def test_a_split_without_validation_is_refused_before_training(tmp_path, capsys):
+    src = _csv(tmp_path / "load.csv")
+    out = tmp_path / "o"
+    code = main(["train", str(src), "--out", str(out), *SMALL[:-1], "--split", "1", "0", "0"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "no validation part" in err and "--split" in err
+    assert "training on" not in err and "unexpected" not in err
+    assert not out.exists()
+
+
+def test_a_split_without_test_part_scores_the_validation_part_and_says_so(tmp_path, capsys):
+    src = _csv(tmp_path / "load.csv")
+    out = tmp_path / "o"
+    code = main(["train", str(src), "--out", str(out), *SMALL, "--split", "0.8", "0.2", "0"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "validation metrics (load" in captured.out and "test metrics" not in captured.out
+    assert "no test part" in captured.out
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert "test" not in metrics and "validation" in metrics
+    assert any("no test part" in n for n in metrics["notes"])
+    table = pd.read_csv(out / "forecast.csv")
+    assert set(table["split"]) == {"validation"}
+    assert (out / "forecast.png").is_file()
+
+
+@pytest.mark.parametrize("kind", ["file", "through_file"])
+def test_an_unusable_out_is_refused_before_training(tmp_path, capsys, kind):
+    src = _csv(tmp_path / "load.csv")
+    blocker = tmp_path / "taken.csv"
+    blocker.write_text("x\n")
+    out = blocker if kind == "file" else blocker / "run"
+    code = main(["train", str(src), "--out", str(out), *SMALL[:-1]])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "training on" not in err  # nothing trained
+    assert "disk space" not in err
+    assert ("is an existing file, not a folder" in err if kind == "file"
+            else f"{blocker} is a file" in err)
+    assert blocker.read_text() == "x\n"
+
+
+def _warning_csv(path):
+    """Hourly data behind a 3-line preamble, with a repeated time and a 6-hour gap."""
+    t = pd.date_range("2023-01-01", periods=150, freq="h").delete(range(60, 66))
+    y = 50 + 10 * np.sin(np.arange(len(t)) / 4)
+    df = pd.DataFrame({"when": t.strftime("%Y-%m-%d %H:%M"), "load": np.round(y, 3)})
+    df = pd.concat([df.iloc[:30], df.iloc[[29]], df.iloc[30:]])
+    with open(path, "w") as fh:
+        fh.write("Station export\nCreated by logger v2\n\n")
+        df.to_csv(fh, index=False)
+    return path
+
+
+def test_loader_warnings_go_to_stderr_once_and_into_the_notes(tmp_path, capsys):
+    from rnnviz.core.csvload import inspect_csv
+
+    src = _warning_csv(tmp_path / "w.csv")
+    expected = [w.message for w in inspect_csv(src).warnings]
+    codes = [w.code for w in inspect_csv(src).warnings]
+    assert {"preamble_skipped", "duplicate_times"} <= set(codes)  # the file does its job
+    out = tmp_path / "o"
+    assert main(["train", str(src), "--out", str(out), *SMALL, "--no-figures"]) == 0
+    err = capsys.readouterr().err
+    lines = err.splitlines()
+    for message in expected:
+        assert lines.count(f"warning: {message}") == 1
+    notes = json.loads((out / "metrics.json").read_text())["notes"]
+    for message in expected:
+        assert notes.count(message) == 1
+    assert "Scaling (standard) fitted on the" in " ".join(notes)  # preparation notes too
+
+
+def test_settings_that_do_nothing_get_a_note_and_upsampling_a_warning(tmp_path, capsys):
+    src = _csv(tmp_path / "load.csv")  # hourly
+    out = tmp_path / "o"
+    code = main(["train", str(src), "--out", str(out), *SMALL, "--no-figures", "--cell", "lstm",
+                 "--nonlinearity", "relu", "--inputs", "load", "temp", "--resample", "30min"])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert "note: The nonlinearity 'relu' applies to the plain RNN (--cell rnn) only" in err
+    assert "note: 'load' is the target" in err
+    # 150 hourly rows at 30 minutes: 299 rows, 149 of them invented
+    assert "warning: Resampling to 30min is finer than the data's own hourly step: 150 rows " \
+           "became 299" in err
+    settings = json.loads((out / "settings.json").read_text())
+    assert settings["data"]["inputs"] == ["temp"]
+    notes = json.loads((out / "metrics.json").read_text())["notes"]
+    assert any(n.startswith("Resampling to 30min is finer") for n in notes)
+    assert any("applies to the plain RNN" in n for n in notes)
+
+
+def test_resampling_to_a_coarser_step_gives_no_warning(tmp_path, capsys):
+    src = _csv(tmp_path / "load.csv", n=300)
+    code = main(["train", str(src), "--out", str(tmp_path / "o"), *SMALL, "--no-figures",
+                 "--resample", "2h"])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert "finer than" not in err
+    assert "warning: Column 'label' holds text" in err  # the loader's warnings still show
+
+
+@pytest.mark.parametrize(
+    ("args", "start"),
+    [
+        (["--batch", "0"], "rnnviz: --batch must be a whole number"),
+        (["--clip-value", "0"], "rnnviz: --clip-value must be a number"),
+        (["--weight-decay", "2"], "rnnviz: --weight-decay must be a number"),
+        (["--forget-bias", "20"], "rnnviz: --forget-bias must be a number"),
+        (["--split", "0.5", "0.5", "0.5"], "rnnviz: --split fractions must sum to 1"),
+    ],
+)
+def test_messages_name_the_options_not_the_settings_fields(tmp_path, capsys, args, start):
+    src = _csv(tmp_path / "load.csv")
+    assert main(["train", str(src), "--out", str(tmp_path / "o"), "--quiet", *args]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(start), err
+    assert "batch_size" not in err and "clip_value" not in err and "weight_decay" not in err
+
+
+def test_time_column_that_is_the_only_numeric_one_is_explained(tmp_path, capsys):
+    src = tmp_path / "one.csv"
+    pd.DataFrame({"month": pd.date_range("2000-01-01", periods=60, freq="MS").strftime("%Y-%m-%d"),
+                  "passengers": np.arange(60.0)}).to_csv(src, index=False)
+    assert main(["train", str(src), "--out", str(tmp_path / "o"), "--time", "passengers"]) == 2
+    err = capsys.readouterr().err
+    assert "'passengers' is the only numeric column" in err and "nothing is" in err
+    assert "'month'" in err  # names the detected time column
+
+
+def test_threads_default_to_one_unless_given():
+    from rnnviz.cli import build_parser
+    from rnnviz.commands.train import build_run
+
+    parser = build_parser(only="train")
+    run = build_run(parser.parse_args(["train", "f.csv", "--out", "o"]))
+    assert run.train.threads == 1
+    run = build_run(parser.parse_args(["train", "f.csv", "--out", "o", "--threads", "2"]))
+    assert run.train.threads == 2
+
+
+# ---------------------------------------------------------------- the verdict on the baseline
+def _rmse(a, b):
+    return float(np.sqrt(np.mean((np.asarray(a) - np.asarray(b)) ** 2)))
+
+
+def test_losing_to_the_last_value_is_said_in_plain_words(tmp_path, capsys):
+    # A trending random walk: the last value is hard to beat; 1 epoch of a 2-unit LSTM is not.
+    rng = np.random.default_rng(0)
+    n = 200
+    src = tmp_path / "walk.csv"
+    pd.DataFrame({"day": pd.date_range("2020-01-01", periods=n, freq="D").strftime("%Y-%m-%d"),
+                  "y": np.cumsum(rng.normal(1.0, 0.2, n))}).to_csv(src, index=False)
+    out = tmp_path / "o"
+    assert main(["train", str(src), "--out", str(out), "--epochs", "1", "--hidden", "2",
+                 "--lookback", "5", "--quiet", "--no-figures"]) == 0
+    text = capsys.readouterr().out
+    table = pd.read_csv(out / "forecast.csv")
+    test = table[table["split"] == "test"]
+    model, naive = _rmse(test["actual"], test["one_step"]), _rmse(test["actual"], test["naive"])
+    assert model > naive  # the set-up really loses
+    assert "worse than simply repeating the last value" in text
+    assert f"{model:.4g} against {naive:.4g}" in text
+    assert "--cell rnn --nonlinearity relu" in text and "differenced" in text
+    notes = json.loads((out / "metrics.json").read_text())["notes"]
+    assert any("worse than simply repeating the last value" in n for n in notes)
+
+
+def test_no_verdict_when_the_model_beats_the_last_value():
+    from rnnviz.core.runner import baseline_verdict
+
+    def m(model, naive):
+        return {"one_step": {"rmse": model}, "naive": {"rmse": naive}}
+
+    assert baseline_verdict({"test": m(1.0, 2.0), "validation": m(5.0, 1.0)}) is None
+    assert baseline_verdict({"test": m(2.0, 2.0)}) is None  # a tie is not a loss
+    assert "test RMSE is 3 against 2" in baseline_verdict({"test": m(3.0, 2.0)})
+    assert "validation RMSE is 3 against 2" in baseline_verdict({"validation": m(3.0, 2.0)})
+    assert baseline_verdict({"test": {"one_step": {"rmse": None}, "naive": {"rmse": 1.0}}}) is None
+    assert baseline_verdict({}) is None
+
+
+# ---------------------------------------------------------------- docs
+def _docs_block(title: str) -> str:
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "cli.md").read_text()
+    start = text.index(f"## `{title}`\n\n```\n") + len(f"## `{title}`\n\n```\n")
+    return text[start:text.index("```\n", start)]
+
+
+@pytest.mark.parametrize("command", ["train", "forecast"])
+def test_docs_synopsis_is_the_help_usage(monkeypatch, command):
+    monkeypatch.setenv("COLUMNS", "80")
+    from rnnviz.cli import build_parser
+
+    parser = build_parser(only=command)
+    sub = next(a for a in parser._actions if a.dest == "command").choices[command]
+    assert _docs_block(f"rnnviz {command}") == sub.format_usage()

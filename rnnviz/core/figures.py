@@ -152,9 +152,10 @@ def forecast_figure(held: HeldOut, path: str | Path, *, times: np.ndarray | None
         ax.axvline(x[int(np.argmax(test))], color="0.5", lw=0.8, ls="--")
         ax.text(x[int(np.argmax(test))], 1.0, " test", transform=ax.get_xaxis_transform(),
                 va="top", fontsize=8, color="0.4")
-    ax.axvline(x[0], color="0.5", lw=0.8, ls="--")
-    ax.text(x[0], 1.0, " validation", transform=ax.get_xaxis_transform(), va="top",
-            fontsize=8, color="0.4")
+    if len(x):  # no held-out rows (a split of 1 0 0): nothing to mark
+        ax.axvline(x[0], color="0.5", lw=0.8, ls="--")
+        ax.text(x[0], 1.0, " validation", transform=ax.get_xaxis_transform(), va="top",
+                fontsize=8, color="0.4")
     ax.set_xlabel("time" if times is not None else "row")
     ax.set_ylabel(target_name)
     ax.set_title(f"Forecast of {target_name} over validation and test")

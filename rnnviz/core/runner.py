@@ -2,12 +2,18 @@
 
 The command line (``rnnviz train``) and the window's "train and save" use the same steps:
 
-1. :func:`prepare_csv` -- load the CSV, prepare the series, cut windows, and fill in the
+1. :func:`prepare_run` -- load the CSV, prepare the series, cut windows, and fill in the
    settings chosen by default (target, time column, inputs) so the saved settings are the
-   ones that ran;
-2. :func:`train_run` -- run :func:`rnnviz.core.training.train`, pass every event to a
+   ones that ran; keep the loader's warnings and notes on settings that do nothing
+   (:func:`prepare_csv` is the same without them). A split without a validation part is
+   refused here, before any training: early stopping, keeping the best weights and the loss
+   plot need the validation loss. A split without a test part is allowed (the metrics are then
+   on the validation part only, and the notes say so);
+2. :func:`check_out_folder` -- make sure the run folder can be created and written to,
+   before training;
+3. :func:`train_run` -- run :func:`rnnviz.core.training.train`, pass every event to a
    callback, keep a :class:`~rnnviz.core.history.RunHistory`;
-3. :func:`write_run` -- write the folder.
+4. :func:`write_run` -- write the folder.
 
 Files written (see ``docs/cli.md``): ``model.safetensors`` and ``model.json`` (through
 :func:`rnnviz.core.checkpoint.save_model`, atomically), ``settings.json``, ``history.csv``,
@@ -20,6 +26,7 @@ also written to a temporary file in the same folder and moved into place.
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
 import math
@@ -33,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from rnnviz.core.config import RunConfig
-from rnnviz.core.errors import RnnvizError
+from rnnviz.core.errors import ConfigError, DataError, RnnvizError
 from rnnviz.core.events import Finished, ForecastReady
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -43,7 +50,19 @@ if TYPE_CHECKING:  # pragma: no cover
     from rnnviz.core.training import TrainingControl
     from rnnviz.core.windows import WindowSplits
 
-__all__ = ["RunResult", "prepare_csv", "run_csv", "train_run", "write_run"]
+__all__ = [
+    "PreparedRun",
+    "RunResult",
+    "baseline_verdict",
+    "check_out_folder",
+    "held_out_notes",
+    "prepare_csv",
+    "prepare_run",
+    "remove_created",
+    "run_csv",
+    "train_run",
+    "write_run",
+]
 
 FIGURES = ("loss.png", "forecast.png", "gates.png", "gradients.png")
 TAIL_ROWS_MAX = 100_000
@@ -67,6 +86,10 @@ class RunResult:
     metrics : dict
         What ``metrics.json`` holds.
     files : list of Path
+    warnings : tuple of str
+        The loader's warnings and warnings about the settings (one line each).
+    notes : tuple of str
+        Notes on settings that were adjusted or do nothing.
     """
 
     folder: Path | None
@@ -77,10 +100,135 @@ class RunResult:
     held: HeldOut | None = None
     metrics: dict[str, Any] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
+    warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PreparedRun:
+    """Windows ready to train on, and what the user should be told first.
+
+    Attributes
+    ----------
+    data : WindowSplits
+    run : RunConfig
+        With ``data.target``, ``data.inputs`` and ``data.time_column`` filled in as used.
+    warnings : tuple of str
+        The loader's warnings (skipped preamble, assumed date order, gaps, merged duplicate
+        times, unreadable cells...) and warnings about the settings (resampling to a finer
+        step than the data's), one line each, without repeats.
+    notes : tuple of str
+        Settings that were adjusted or do nothing (e.g. ``nonlinearity`` on an LSTM).
+    """
+
+    data: WindowSplits
+    run: RunConfig
+    warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _unique(lines: list[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(_one_line(x) for x in lines if x and str(x).strip()))
+
+
+def check_split(run: RunConfig) -> None:
+    """Refuse a split without a validation part (before anything is loaded or trained).
+
+    Raises
+    ------
+    ConfigError
+        When the validation fraction is 0.
+    """
+    tr, va, te = run.data.split
+    if va <= 0:
+        raise ConfigError(
+            "no_validation_part",
+            f"The split {tr:g} {va:g} {te:g} leaves no validation part, but training needs "
+            "one: early stopping, keeping the best weights and the loss plot all use the "
+            "validation loss. Give the validation part a share, e.g. --split 0.7 0.15 0.15 "
+            "(a test share of 0 is allowed).",
+        )
+
+
+def prepare_run(path: str | Path, run: RunConfig) -> PreparedRun:
+    """Load a CSV file, cut it into windows, and collect what the user should be told.
+
+    Parameters
+    ----------
+    path : str or Path
+    run : RunConfig
+
+    Returns
+    -------
+    PreparedRun
+
+    Raises
+    ------
+    ConfigError
+        The split has no validation part.
+    DataError
+        The file cannot be read or does not fit the settings (the message says why).
+    """
+    from rnnviz.core.csvload import load_csv
+    from rnnviz.core.series import build_windows, describe_step, median_step, prepare_series
+
+    check_split(run)
+    table = load_csv(path)
+    warnings: list[str] = [w.message for w in table.report.warnings]
+    notes: list[str] = []
+    cfg = run.data
+    try:
+        series = prepare_series(table, cfg)
+    except DataError as exc:
+        tcol = cfg.time_column
+        if exc.code == "no_numeric_columns" and tcol is not None and tcol in table.frame.columns \
+                and tcol in table.numeric_columns:
+            detected = (f" (the loader found the time column {table.time_column!r})"
+                        if table.time_column and table.time_column != tcol else "")
+            raise DataError(
+                "time_is_only_numeric",
+                f"The chosen time column {tcol!r} is the only numeric column, so nothing is "
+                f"left to forecast. Leave --time out{detected} or choose a column of dates.",
+            ) from None
+        raise
+    K = len(series.target_names)
+    target = series.target_names[0]
+    if target in cfg.inputs:
+        notes.append(f"{target!r} is the target, which the model always reads; it was left "
+                     "out of the extra inputs.")
+    if run.model.nonlinearity != "tanh" and run.model.cell != "rnn":
+        notes.append(f"The nonlinearity {run.model.nonlinearity!r} applies to the plain RNN "
+                     f"(--cell rnn) only; the {run.model.cell} cell ignores it.")
+    if cfg.resample is not None and series.time_step is not None:
+        before = median_step(table.times)
+        if before is not None and series.time_step < before * 0.99:
+            n_before = int(table.frame.shape[0])
+            filled = {"interpolate": "interpolated", "ffill": "filled forward",
+                      "drop": "left out as missing"}.get(cfg.missing, cfg.missing)
+            warnings.append(
+                f"Resampling to {cfg.resample} is finer than the data's own "
+                f"{describe_step(before)} step: {n_before:,} rows became "
+                f"{series.n_rows:,}, and the new rows are {filled}, not measured. Resample to a step at least as long as the "
+                "data's, or leave resampling out."
+            )
+    dcfg = cfg.replace(
+        target=target,
+        inputs=tuple(series.feature_names[K:]),
+        time_column=cfg.time_column or table.time_column,
+    )
+    data = build_windows(series, dcfg)
+    if data.val.n == 0:  # build_windows refuses an empty requested part; never train without
+        raise DataError("no_validation_windows",
+                        "The validation part holds no complete window; make it larger.")
+    return PreparedRun(data, run.replace(data=dcfg), _unique(warnings), _unique(notes))
 
 
 def prepare_csv(path: str | Path, run: RunConfig) -> tuple[WindowSplits, RunConfig]:
-    """Load a CSV file and cut it into windows.
+    """Load a CSV file and cut it into windows (:func:`prepare_run` without the messages).
 
     Parameters
     ----------
@@ -98,24 +246,81 @@ def prepare_csv(path: str | Path, run: RunConfig) -> tuple[WindowSplits, RunConf
     DataError
         The file cannot be read or does not fit the settings (the message says why).
     """
-    from rnnviz.core.csvload import load_csv
-    from rnnviz.core.series import build_windows, prepare_series
+    p = prepare_run(path, run)
+    return p.data, p.run
 
-    table = load_csv(path)
-    series = prepare_series(table, run.data)
-    K = len(series.target_names)
-    dcfg = run.data.replace(
-        target=series.target_names[0],
-        inputs=tuple(series.feature_names[K:]),
-        time_column=run.data.time_column or table.time_column,
-    )
-    data = build_windows(series, dcfg)
-    return data, run.replace(data=dcfg)
+
+def check_out_folder(folder: str | Path) -> list[Path]:
+    """Make sure the run folder exists and can be written to, before training.
+
+    Creates the folder (and missing parents) and writes and removes a small test file.
+
+    Parameters
+    ----------
+    folder : str or Path
+
+    Returns
+    -------
+    list of Path
+        The folders this call created (deepest last), for :func:`remove_created` if the run
+        fails before anything is saved.
+
+    Raises
+    ------
+    RnnvizError
+        ``out_is_file``, ``out_not_creatable``, ``out_not_writable`` or ``out_disk_full``,
+        with a message naming the real problem.
+    """
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise RnnvizError("out_is_file", f"The output folder {folder} is an existing file, not a "
+                          "folder. Choose a folder name (it is created if missing).")
+    missing: list[Path] = []
+    p = folder
+    while not p.exists():
+        missing.append(p)
+        if p.parent == p:
+            break
+        p = p.parent
+    if p.exists() and not p.is_dir():
+        raise RnnvizError("out_not_creatable", f"Cannot create the folder {folder}: {p} is a "
+                          "file, not a folder. Choose another place.")
+    created: list[Path] = []
+    try:
+        for d in reversed(missing):
+            d.mkdir()
+            created.append(d)
+        probe = folder / f".rnnviz-write-test-{uuid.uuid4().hex}"
+        with open(probe, "xb") as fh:
+            fh.write(b"ok")
+        probe.unlink()
+    except OSError as exc:
+        remove_created(created)
+        reason = exc.strerror or str(exc)
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise RnnvizError("out_disk_full", f"Cannot write in {folder}: {reason}. Free some "
+                              "disk space or choose another folder.") from None
+        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            raise RnnvizError("out_not_writable", f"Cannot write in {folder}: {reason}. Choose "
+                              "a folder you can write to.") from None
+        raise RnnvizError("out_not_creatable", f"Cannot create or write the folder {folder}: "
+                          f"{reason}. Choose another folder.") from None
+    return created
+
+
+def remove_created(created: list[Path]) -> None:
+    """Remove folders made by :func:`check_out_folder` that are still empty (deepest first)."""
+    for d in reversed(created):
+        try:
+            d.rmdir()
+        except OSError:
+            break
 
 
 def train_run(data: WindowSplits, run: RunConfig, *, control: TrainingControl | None = None,
               on_event: Callable[[object], None] | None = None,
-              model: Forecaster | None = None) -> RunResult:
+              model: Forecaster | None = None, warnings: tuple[str, ...] = (),
+              notes: tuple[str, ...] = ()) -> RunResult:
     """Train and collect the events.
 
     Parameters
@@ -127,6 +332,8 @@ def train_run(data: WindowSplits, run: RunConfig, *, control: TrainingControl | 
         Called with every event (progress display).
     model : Forecaster, optional
         Continue from this model; a new seeded one otherwise.
+    warnings, notes : tuple of str
+        From :func:`prepare_run`; kept in the result and in ``metrics["notes"]``.
 
     Returns
     -------
@@ -146,7 +353,8 @@ def train_run(data: WindowSplits, run: RunConfig, *, control: TrainingControl | 
             last_forecast = ev
         if on_event is not None:
             on_event(ev)
-    result = RunResult(None, run, data, model, history)
+    result = RunResult(None, run, data, model, history, warnings=tuple(warnings),
+                       notes=tuple(notes))
     if data.series is not None:
         result.held = _final_forecast(model, data, last_forecast)
         result.metrics = _metrics_dict(result)
@@ -212,8 +420,57 @@ def _metrics_dict(result: RunResult) -> dict[str, Any]:
     for split, entry in held.metrics.items():
         out[split] = entry
     out["training"] = _training_summary(result.history)
-    out["notes"] = [n for n in ([held.note] if held.note else []) if n]
+    notes = [*result.warnings, *(s.notes if s is not None else ()), *result.data.notes,
+             *result.notes, *held_out_notes(result)]
+    verdict = baseline_verdict(out)
+    if verdict:
+        notes.append(verdict)
+    out["notes"] = list(_unique(notes))
     return _clean(out)
+
+
+def held_out_notes(result: RunResult) -> list[str]:
+    """Notes on the held-out forecasts (printed after the metrics)."""
+    held = result.held
+    notes = [held.note] if held is not None and held.note else []
+    if held is not None and "test" not in held.metrics and "validation" in held.metrics:
+        notes.append("There is no test part (its share of the split is 0), so the metrics are "
+                     "on the validation part, which also chose the best epoch: they flatter "
+                     "the model.")
+    return notes
+
+
+def baseline_verdict(metrics: dict[str, Any]) -> str | None:
+    """A plain sentence when the model's one-step forecast loses to the last value.
+
+    Compares the one-step RMSE with the naive (last-value) RMSE on the test part (the
+    validation part when there is no test part).
+
+    Parameters
+    ----------
+    metrics : dict
+        ``metrics.json``'s object (``{split: {name: {"rmse": ...}}}``).
+
+    Returns
+    -------
+    str or None
+        None when the model does at least as well, or when there is nothing to compare.
+    """
+    split = "test" if "test" in metrics else "validation"
+    entry = metrics.get(split)
+    if not isinstance(entry, dict):
+        return None
+    try:
+        model = float(entry["one_step"]["rmse"])
+        naive = float(entry["naive"]["rmse"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    if not (math.isfinite(model) and math.isfinite(naive)) or model <= naive:
+        return None
+    return (f"The model forecasts worse than simply repeating the last value: its one-step "
+            f"{split} RMSE is {model:.4g} against {naive:.4g} for the last-value baseline. "
+            "Try --cell rnn --nonlinearity relu for a trending series, more --epochs, or a "
+            "differenced target (forecast the change from one row to the next).")
 
 
 def _sequence_metrics(result: RunResult) -> dict[str, Any]:
@@ -250,6 +507,9 @@ def _atomic_text(path: Path, text: str) -> Path:
 
 
 def _forecast_csv(result: RunResult) -> str:
+    """forecast.csv: ISO times (dates only when all are midnight), numbers to 10 digits."""
+    from rnnviz.core.forecast import format_times, format_value
+
     held = result.held
     s = result.data.series
     buf = io.StringIO()
@@ -263,17 +523,17 @@ def _forecast_csv(result: RunResult) -> str:
         header = ["time", "split"] + [f"{c}_{n}" for n in names for c in cols]
     w.writerow(header)
     times = s.times if s is not None else None
-
-    def num(v: float) -> str:
-        return "" if not math.isfinite(v) else repr(float(v))
+    if times is not None:
+        stamps = format_times(times[held.index])
+    else:
+        stamps = [str(int(r)) for r in held.index]
 
     nan = np.full((held.index.size, K), np.nan)
     arrays = [held.actual, held.one_step, held.recursive, held.baselines.get("naive", nan),
               held.baselines.get("seasonal_naive", nan)]
-    for i, row in enumerate(held.index):
-        t = str(np.datetime_as_string(times[row], unit="s")) if times is not None else str(row)
-        vals = [num(a[i, k]) for k in range(K) for a in arrays]
-        w.writerow([t, held.split[i], *vals])
+    for i in range(held.index.size):
+        vals = [format_value(a[i, k]) for k in range(K) for a in arrays]
+        w.writerow([stamps[i], held.split[i], *vals])
     return buf.getvalue()
 
 
@@ -284,7 +544,9 @@ def _tail(data: WindowSplits) -> dict[str, Any]:
     out: dict[str, Any] = {"raw": s.raw[-n:].tolist(), "valid": s.valid[-n:].tolist(),
                            "n_rows": int(s.n_rows)}
     if s.times is not None:
-        out["times"] = [str(np.datetime_as_string(t, unit="s")) for t in s.times[-min(n, 50):]]
+        from rnnviz.core.forecast import format_times
+
+        out["times"] = format_times(s.times[-min(n, 50):])
     return _clean(out)
 
 
@@ -322,6 +584,10 @@ def write_run(result: RunResult, folder: str | Path, *, figures: bool = True) ->
 
         scaler_dict = Scaler.identity(data.n_features, data.feature_names).to_dict()
     extra: dict[str, Any] = {"training": _training_summary(result.history)}
+    fin = result.history.finished
+    if fin is not None:  # the moment of the weights, as the engine's final probe names it
+        extra["step"] = int(fin.steps)
+        extra["epoch"] = int(fin.epochs_run)
     if data.series is not None:
         extra["tail"] = _tail(data)
         extra["season"] = run.data.season or data.series.season
@@ -342,10 +608,13 @@ def write_run(result: RunResult, folder: str | Path, *, figures: bool = True) ->
         if figures:
             files += _write_figures(result, folder)
     except OSError as exc:
+        hint = ("Free some disk space or choose another folder and run again."
+                if exc.errno in (errno.ENOSPC, errno.EDQUOT)
+                else "Choose another folder and run again.")
         raise RnnvizError(
             "write_failed",
             f"The model was saved in {folder}, but writing the other results failed: "
-            f"{exc.strerror or exc}. Free some disk space or choose another folder and run again.",
+            f"{exc.strerror or exc}. {hint}",
         ) from exc
     result.folder = folder
     result.files = files
@@ -385,7 +654,7 @@ def _write_figures(result: RunResult, folder: Path) -> list[Path]:
         out.append(folder / name)
 
     draw("loss.png", lambda p: fg.loss_figure(result.history, p))
-    if result.held is not None:
+    if result.held is not None and result.held.index.size:
         s = result.data.series
         te = int(s.train_end)
         season = result.run.data.season or s.season or result.data.lookback
@@ -405,7 +674,7 @@ def run_csv(path: str | Path, run: RunConfig, out: str | Path, *,
             control: TrainingControl | None = None,
             on_event: Callable[[object], None] | None = None,
             figures: bool = True) -> RunResult:
-    """Load, prepare, train and write: the whole ``rnnviz train`` in one call.
+    """Load, prepare, check the folder, train and write: the whole ``rnnviz train`` in one call.
 
     Parameters
     ----------
@@ -422,6 +691,12 @@ def run_csv(path: str | Path, run: RunConfig, out: str | Path, *,
     -------
     RunResult
     """
-    data, run = prepare_csv(path, run)
-    result = train_run(data, run, control=control, on_event=on_event)
+    prep = prepare_run(path, run)
+    created = check_out_folder(out)
+    try:
+        result = train_run(prep.data, prep.run, control=control, on_event=on_event,
+                           warnings=prep.warnings, notes=prep.notes)
+    except BaseException:
+        remove_created(created)
+        raise
     return write_run(result, out, figures=figures)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -104,3 +106,58 @@ def test_problems_are_reported_in_words(tmp_path, model_dir, capsys):
     assert "not a folder" in capsys.readouterr().err
     assert main(["trace", str(folder), str(csv), "--windows", "0", "--out", out]) == 2
     assert not (tmp_path / "x.npz").exists()
+
+
+def test_a_trained_model_names_its_step_and_epoch(tmp_path):
+    csv = _csv(tmp_path, _frame())
+    folder = tmp_path / "trained"
+    # 140 training rows give fewer than 256 windows: one batch per epoch, so 3 epochs = 3 steps
+    assert main(["train", str(csv), "--out", str(folder), "--epochs", "3", "--batch", "256",
+                 "--hidden", "4", "--lookback", str(LOOKBACK), "--quiet", "--no-figures"]) == 0
+    out = tmp_path / "t.npz"
+    assert main(["trace", str(folder), str(csv), "--windows", "1", "--out", str(out)]) == 0
+    tr = load_trace(out)
+    assert (tr.epoch, tr.step) == (3, 3)
+    with np.load(out, allow_pickle=False) as z:
+        meta = json.loads(bytes(z["meta_json"]).decode())
+    assert (meta["epoch"], meta["step"]) == (3, 3)
+
+
+def test_folders_with_the_numbers_only_in_the_training_summary_still_name_them(tmp_path):
+    data = DataConfig(time_column="time", target="load", inputs=("temp",), lookback=LOOKBACK,
+                      horizon=HORIZON)
+    run = RunConfig(data=data, model=ModelConfig(cell="gru", hidden=4))
+    series = prepare_series(_frame(), data)
+    torch.manual_seed(0)
+    folder = tmp_path / "old"
+    save_model(folder, build_model(run.model, 2, HORIZON, 1), run,
+               scaler=series.scaler.to_dict(), feature_names=series.feature_names,
+               target_names=series.target_names,
+               extra={"training": {"steps": 50, "epochs_run": 2, "best_epoch": 1}})
+    out = tmp_path / "o.npz"
+    assert main(["trace", str(folder), str(_csv(tmp_path, _frame())), "--out", str(out)]) == 0
+    tr = load_trace(out)
+    assert (tr.epoch, tr.step) == (2, 50)
+
+
+def test_every_saved_array_is_in_the_documented_table(tmp_path, model_dir):
+    import rnnviz.core.trace as trace_module
+
+    folder, _ = model_dir
+    out = tmp_path / "t.npz"
+    assert main(["trace", str(folder), str(_csv(tmp_path, _frame())), "--out", str(out)]) == 0
+    doc = trace_module.__doc__
+    with np.load(out, allow_pickle=False) as z:
+        for name in z.files:
+            pattern = name
+            for prefix in ("gate_", "saturation_"):
+                if name.startswith(prefix):
+                    pattern = prefix + "<name>"
+            assert f"``{pattern}``" in doc, name
+
+
+def test_help_says_the_csv_is_required_and_why(capsys):
+    with pytest.raises(SystemExit):
+        main(["trace", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "FILE.csv" in text and "required" in text and "lookback rows" in text

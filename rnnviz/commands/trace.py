@@ -4,7 +4,8 @@
 
     rnnviz trace MODEL_DIR FILE.csv [--windows N | --at TIME] [--out trace.npz]
 
-The CSV is prepared exactly as for training (the model's saved data settings: columns,
+The CSV is required (``model.json`` keeps only the last lookback rows of the training data,
+too few for a window with its targets) and is prepared exactly as for training (the model's saved data settings: columns,
 missing-value policy, resampling, lookback, horizon, step, delay) and scaled with the scaler
 saved in ``model.json`` -- never refitted on the new file. ``--windows N`` (default 4) probes
 N windows spread evenly over the file's test part (the model's split fractions applied to
@@ -12,7 +13,8 @@ this file; a window belongs to the part holding its first target row). ``--at TI
 the one window whose last input row is at or just before TIME (a date/time, or a row number
 when the data have no time column). The arrays written are listed in
 :mod:`rnnviz.core.trace` (``docs/models.md`` has the table); load them with ``numpy.load`` or
-:func:`rnnviz.core.trace.load_trace`.
+:func:`rnnviz.core.trace.load_trace`; ``meta_json`` names the step and epoch training ended at
+(``extra.step`` / ``extra.epoch`` in ``model.json``, written by ``rnnviz train``).
 """
 
 from __future__ import annotations
@@ -25,7 +27,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add this command's arguments."""
     parser.add_argument("model_dir", metavar="MODEL_DIR",
                         help="folder with model.json and model.safetensors (from rnnviz train)")
-    parser.add_argument("csv", metavar="FILE.csv", help="CSV file with the columns the model was trained on")
+    parser.add_argument("csv", metavar="FILE.csv",
+                        help="CSV file with the columns the model was trained on (required: "
+                        "model.json keeps only the last lookback rows, too few for a window "
+                        "with its targets)")
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--windows", type=int, default=None, metavar="N",
                        help="probe N windows spread evenly over the test part (default 4)")
@@ -66,8 +71,8 @@ def run(args: argparse.Namespace) -> int:
         windows.X[idx],
         windows.Y[idx],
         loss=loaded.run.train.loss,
-        step=_int(extra, "step", "steps"),
-        epoch=_int(extra, "epoch", "epochs_run", "epochs"),
+        step=_int(extra, "step"),
+        epoch=_int(extra, "epoch"),
         window_start=windows.start[idx],
         feature_names=series.feature_names,
     )
@@ -84,12 +89,19 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _int(extra: dict[str, Any], *keys: str) -> int:
-    """The first whole number stored under one of ``keys`` in model.json's extra, else 0."""
-    for key in keys:
-        value = extra.get(key)
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
+def _int(extra: dict[str, Any], key: str) -> int:
+    """The weights' training moment from model.json's ``extra``, else 0 (before training).
+
+    ``rnnviz train`` stores ``step`` (batches run) and ``epoch`` (epochs run) at the top of
+    ``extra``, the numbers the engine's own final probe carries; folders written before that
+    have them only in ``extra["training"]`` as ``steps`` and ``epochs_run``.
+    """
+    value = extra.get(key)
+    if not isinstance(value, int) or isinstance(value, bool):
+        training = extra.get("training") if isinstance(extra.get("training"), dict) else {}
+        value = training.get({"step": "steps", "epoch": "epochs_run"}[key])
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
     return 0
 
 

@@ -22,6 +22,8 @@ name                        shape            meaning
 ``prediction``              (W, horizon, K)  the model's output (scaled), K targets
 ``target``                  (W, horizon, K)  the true values (scaled)
 ``window_start``            (W,)             row index of each window's first step
+``meta_json``               (n,) uint8       UTF-8 JSON: ``cell_type``, ``step``, ``epoch``,
+                                             ``loss``, ``feature_names``
 ==========================  ===============  =============================================
 """
 

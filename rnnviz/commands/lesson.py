@@ -14,9 +14,11 @@ and writes into DIR:
   gradient ratio ||dL/dh_1|| / ||dL/dh_T|| on the probed test windows (before and after
   training), plus the per-step gradient medians;
 - ``loss.png`` (loss curves overlaid), ``gradients.png`` (||dL/dh_t|| per step overlaid on
-  one log axis), ``forecast.png`` (forecasts overlaid, or predictions against targets for
-  sequence tasks), ``gates.png`` (each model's gates side by side) and, for forecasting
-  lessons, ``horizon.png`` (recursive error against steps ahead);
+  one log axis), ``forecast.png`` (forecasts overlaid, against time when the data have times;
+  or predictions against targets for sequence tasks, the slides' checks under each plot),
+  ``gates.png`` (each model's gates side by side, with colour bars on the fixed ranges 0..1
+  and -1..1) and, for forecasting lessons, ``horizon.png`` (recursive error against steps
+  ahead). Legends sit outside the plots;
 - ``history_<n>.csv``: one row per epoch for each model.
 
 ``--screenshot`` opens the real lesson window (it needs a display: use ``xvfb-run`` on a
@@ -194,6 +196,13 @@ def _slug(label: str) -> str:
 
 # ---------------------------------------------------------------------------- figures
 COLORS = ("#1f77b4", "#d62728", "#2ca02c")
+DPI = 110
+"""Resolution of the PNG files."""
+GATE_TITLES = {"cell": "candidate (cell) gate", "new": "new (candidate) gate"}
+"""Gate titles as ``rnnviz train``'s gates figure words them (LSTM ``cell`` is the candidate g)."""
+_LEGEND = {"loc": "upper left", "bbox_to_anchor": (1.01, 1.0), "borderaxespad": 0.0,
+           "fontsize": 8}
+"""Legends sit outside the axes, on the right, so they never cover data."""
 
 
 def write_figures(cmp: Any, lesson: Any, out: Path) -> list[Path]:
@@ -225,8 +234,8 @@ def write_figures(cmp: Any, lesson: Any, out: Path) -> list[Path]:
 
 
 def _save(plt: Any, fig: Any, path: Path) -> Path:
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    """Save (the figures use constrained layout: titles, legends and colour bars fit)."""
+    fig.savefig(path, dpi=DPI)
     plt.close(fig)
     return path
 
@@ -234,7 +243,7 @@ def _save(plt: Any, fig: Any, path: Path) -> Path:
 def _loss_figure(plt: Any, cmp: Any, path: Path) -> Path:
     from rnnviz.core.history import smooth
 
-    fig, ax = plt.subplots(figsize=(8, 4.5))
+    fig, ax = plt.subplots(figsize=(10, 4.5), layout="constrained")
     for i, label in enumerate(cmp.labels):
         h = cmp.histories[label]
         c = COLORS[i % len(COLORS)]
@@ -242,7 +251,7 @@ def _loss_figure(plt: Any, cmp: Any, path: Path) -> Path:
         if b["step"].size:
             w = max(1, min(50, b["step"].size // 10))
             ax.plot(b["step"], smooth(b["loss"], w), color=c, alpha=0.45, lw=1,
-                    label=f"{label}: train, batches (mean of {w})")
+                    label=f"{label}: train, per batch" + (f" (mean of {w})" if w > 1 else ""))
         e = h.epoch_arrays()
         if e["step"].size:
             ax.plot(e["step"], e["val_loss"], color=c, lw=2, marker="o", ms=3,
@@ -259,14 +268,15 @@ def _loss_figure(plt: Any, cmp: Any, path: Path) -> Path:
     ax.set_ylabel("loss (model units, log scale)")
     ax.set_title("Loss")
     ax.grid(alpha=0.2)
-    ax.legend(fontsize=8)
+    ax.legend(**_LEGEND)
     return _save(plt, fig, path)
 
 
 def _gradient_figure(plt: Any, cmp: Any, path: Path) -> Path:
     import numpy as np
+    from matplotlib.ticker import MaxNLocator
 
-    fig, ax = plt.subplots(figsize=(8, 4.5))
+    fig, ax = plt.subplots(figsize=(10, 4.5), layout="constrained")
     for i, label in enumerate(cmp.labels):
         r = cmp.results.get(label)
         if r is None:
@@ -282,42 +292,78 @@ def _gradient_figure(plt: Any, cmp: Any, path: Path) -> Path:
             ax.plot(np.arange(1, g.size + 1), g, style, color=c, lw=2 if style == "-" else 1.2,
                     label=f"{label}, {when} (h_1/h_T = {ratio:.2g})")
     ax.set_yscale("log")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("time step t (the loss is computed after the last step)")
     ax.set_ylabel("||dL/dh_t|| (median over probed windows)")
     ax.set_title("Gradient reaching each time step")
     ax.grid(alpha=0.2, which="both")
-    ax.legend(fontsize=8)
+    ax.legend(**_LEGEND)
     return _save(plt, fig, path)
 
 
 def _forecast_figure(plt: Any, cmp: Any, path: Path) -> Path:
+    series_based = [lab for lab in cmp.labels if cmp.data_of(lab).series is not None
+                    and cmp.histories[lab].forecast is not None]
+    if series_based:
+        fig = _series_forecast_figure(plt, cmp, series_based)
+    else:
+        fig = _prediction_scatter_figure(plt, cmp)
+    return _save(plt, fig, path)
+
+
+def _series_forecast_figure(plt: Any, cmp: Any, series_based: list[str]) -> Any:
+    """Forecasts overlaid on the held-out part, against time when the data have times."""
+    import numpy as np
+
+    s = cmp.data_of(series_based[0]).series
+    times = None if s.times is None else np.asarray(s.times, dtype="datetime64[ns]")
+
+    def xs(rows: np.ndarray) -> np.ndarray:
+        rows = np.asarray(rows, dtype=np.int64)
+        return times[rows] if times is not None else rows
+
+    fig, ax = plt.subplots(figsize=(11, 4.5), layout="constrained")
+    first = cmp.histories[series_based[0]].forecast
+    x = xs(first.index)
+    ax.plot(x, first.actual[:, 0], color="black", lw=1.5, label="actual")
+    for i, label in enumerate(cmp.labels):
+        f = cmp.histories[label].forecast
+        if f is None:
+            continue
+        c = COLORS[i % len(COLORS)]
+        ax.plot(xs(f.index), f.one_step[:, 0], ":", color=c, lw=1.2, label=f"{label}: one-step")
+        if np.isfinite(f.recursive).any():
+            ax.plot(xs(f.index), f.recursive[:, 0], "-", color=c, lw=1.8,
+                    label=f"{label}: recursive")
+    idx = np.asarray(first.index, dtype=np.int64)
+    ve = int(s.val_end)
+    if idx.size and idx[0] < ve <= idx[-1]:
+        ax.axvspan(xs(np.array([ve]))[0], x[-1], color="0.5", alpha=0.12, lw=0,
+                   label="test part (before it: validation)")
+    if times is not None:
+        import matplotlib.dates as mdates
+
+        locator = mdates.AutoDateLocator()
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+        ax.set_xlabel("time")
+    else:
+        ax.set_xlabel("row")
+    ax.set_ylabel(cmp.data_of(series_based[0]).target_names[0])
+    ax.set_title("Forecasts over the held-out part (validation and test, data units)")
+    ax.grid(alpha=0.2)
+    ax.legend(**_LEGEND)
+    return fig
+
+
+def _prediction_scatter_figure(plt: Any, cmp: Any) -> Any:
+    """Predicted against true values per model, with the slides' checks under each plot."""
     import numpy as np
 
     from rnnviz.core.forecast import predict_windows
 
-    series_based = [lab for lab in cmp.labels if cmp.data_of(lab).series is not None
-                    and cmp.histories[lab].forecast is not None]
-    if series_based:
-        fig, ax = plt.subplots(figsize=(9, 4.5))
-        first = cmp.histories[series_based[0]].forecast
-        ax.plot(first.index, first.actual[:, 0], color="black", lw=1.5, label="actual")
-        for i, label in enumerate(cmp.labels):
-            f = cmp.histories[label].forecast
-            if f is None:
-                continue
-            c = COLORS[i % len(COLORS)]
-            ax.plot(f.index, f.one_step[:, 0], ":", color=c, lw=1.2, label=f"{label}: one-step")
-            if np.isfinite(f.recursive).any():
-                ax.plot(f.index, f.recursive[:, 0], "-", color=c, lw=1.8,
-                        label=f"{label}: recursive")
-        ax.set_xlabel("row")
-        ax.set_ylabel(cmp.data_of(series_based[0]).target_names[0])
-        ax.set_title("Forecasts over the held-out rows (data units)")
-        ax.grid(alpha=0.2)
-        ax.legend(fontsize=8)
-        return _save(plt, fig, path)
     n = len(cmp.labels)
-    fig, axes = plt.subplots(1, n, figsize=(4 * n, 4), squeeze=False)
+    fig, axes = plt.subplots(1, n, figsize=(4.4 * n, 4.6), squeeze=False, layout="constrained")
     for i, label in enumerate(cmp.labels):
         ax = axes[0, i]
         d = cmp.data_of(label)
@@ -338,56 +384,102 @@ def _forecast_figure(plt: Any, cmp: Any, path: Path) -> Path:
         ax.set_ylabel("predicted")
         ax.grid(alpha=0.2)
         if r is not None and r.checks:
-            txt = "\n".join(
-                f"{c['label'] or 'check'}: expected {_fmt(c['expected'])}, got {_fmt(c['predicted'])}"
-                for c in r.checks)
-            ax.text(0.02, 0.98, txt, transform=ax.transAxes, va="top", fontsize=7,
-                    bbox=dict(facecolor="white", alpha=0.8, edgecolor="#cccccc"))
+            # under the x label, a few short lines: never wider than the plot
+            ax.annotate(_checks_text(r.checks), xy=(0.5, 0.0), xycoords=ax.xaxis.label,
+                        xytext=(0, -6), textcoords="offset points", ha="center", va="top",
+                        fontsize=8, bbox=dict(facecolor="white", edgecolor="#cccccc"))
     fig.suptitle("Predictions against true values on the test windows")
-    return _save(plt, fig, path)
+    return fig
+
+
+def _checks_text(checks: list[dict[str, Any]], width: int = 38) -> str:
+    """The slides' questions and the model's answers, wrapped to ``width`` characters."""
+    import textwrap
+
+    lines: list[str] = []
+    for c in checks:
+        for part in (c.get("label") or "check", f"expected {_fmt(c['expected'])}",
+                     f"got {_fmt(c['predicted'])}"):
+            lines += textwrap.wrap(part, width) or [""]
+    return "\n".join(lines)
 
 
 def _fmt(values: list[float]) -> str:
     return "[" + ", ".join(f"{v:.4g}" for v in values) + "]"
 
 
+def _gate_rows(traces: list[tuple[str, Any]]) -> tuple[list[list[str | None]], bool]:
+    """Which gate each row of each column shows, and whether the rows line up by name.
+
+    Columns whose gates share names (LSTM variants) line up by name (``forget`` beside
+    ``forget``); columns with different gates (LSTM beside GRU) are stacked in their own order.
+    """
+    names = [list(t.gates) for _, t in traces]
+    union: list[str] = []
+    for ns in names:
+        union += [g for g in ns if g not in union]
+    if len(union) <= max(len(ns) for ns in names):
+        return [[g if g in ns else None for g in union] for ns in names], True
+    rows = max(len(ns) for ns in names)
+    return [ns + [None] * (rows - len(ns)) for ns in names], False
+
+
 def _gates_figure(plt: Any, cmp: Any, path: Path) -> Path | None:
     import numpy as np
+    from matplotlib.ticker import MaxNLocator
 
-    traces = [(label, cmp.results[label].trace) for label in cmp.labels
+    from rnnviz.core.trace import SIGMOID_GATES
+
+    traced = [(label, cmp.results[label].trace) for label in cmp.labels
               if label in cmp.results and cmp.results[label].trace is not None]
-    traces = [(lab, t) for lab, t in traces if t.gates]
+    traces = [(lab, t) for lab, t in traced if t.gates]
     if not traces:
         return None
-    rows = max(len(t.gates) for _, t in traces)
-    cols = len(traces)
-    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 1.9 * rows + 0.6), squeeze=False)
-    for j, (label, t) in enumerate(traces):
-        for i in range(rows):
+    no_gates = [lab for lab, t in traced if not t.gates]
+    layout, aligned = _gate_rows(traces)
+    rows, cols = len(layout[0]), len(traces)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 2.0 * rows + 0.7), squeeze=False,
+                             layout="constrained")
+    for j, ((label, t), column) in enumerate(zip(traces, layout, strict=True)):
+        last = max(i for i, g in enumerate(column) if g is not None)
+        for i, g in enumerate(column):
             ax = axes[i, j]
-            names = list(t.gates)
-            if i >= len(names):
+            if g is None:
                 ax.axis("off")
+                missing = next((c[i] for c in layout if c[i] is not None), None)
+                if aligned and missing is not None:  # rows lined up by name: say what is missing
+                    ax.text(0.5, 0.5, f"{label}: no {GATE_TITLES.get(missing, f'{missing} gate')}",
+                            transform=ax.transAxes, ha="center", va="center", fontsize=9,
+                            color="0.4")
                 continue
-            g = names[i]
-            a = np.asarray(t.gates[g][-1, 0], dtype=np.float32).T  # (H, T) window 1, last layer
-            sig = g in ("input", "forget", "output", "reset", "update")
-            ax.imshow(a, aspect="auto", origin="lower", interpolation="nearest",
-                      cmap="viridis" if sig else "RdBu_r", vmin=0 if sig else -1, vmax=1)
-            ax.set_title(f"{label}: {g}", fontsize=9)
-            ax.set_ylabel("unit", fontsize=8)
-            if i == rows - 1 or i == len(names) - 1:
+            a = np.asarray(t.gates[g][-1, 0], dtype=np.float32)  # (T, H) window 1, last layer
+            T_, H_ = a.shape
+            sig = g in SIGMOID_GATES  # 0..1; the others are tanh, -1..1
+            im = ax.imshow(a.T, aspect="auto", origin="lower", interpolation="nearest",
+                           cmap="viridis" if sig else "RdBu_r", vmin=0 if sig else -1, vmax=1,
+                           extent=(0.5, T_ + 0.5, 0.5, H_ + 0.5))
+            cb = fig.colorbar(im, ax=ax, fraction=0.06, pad=0.02)
+            cb.set_ticks([0.0, 0.5, 1.0] if sig else [-1.0, 0.0, 1.0])
+            cb.ax.tick_params(labelsize=7)
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
+            ax.set_title(f"{label}: {GATE_TITLES.get(g, f'{g} gate')}", fontsize=9)
+            ax.set_ylabel("hidden unit", fontsize=8)
+            if i == last:
                 ax.set_xlabel("time step", fontsize=8)
             ax.tick_params(labelsize=7)
-    fig.suptitle("Gates on the first probed test window after training "
-                 "(sigmoid gates 0..1, tanh candidates -1..1)", fontsize=10)
+    title = ("Gates on the first probed test window after training "
+             "(sigmoid gates 0..1, tanh candidates -1..1)")
+    if no_gates:
+        title += f"\n{', '.join(no_gates)}: no gates (a plain RNN), not shown"
+    fig.suptitle(title, fontsize=10)
     return _save(plt, fig, path)
 
 
 def _horizon_figure(plt: Any, cmp: Any, path: Path) -> Path | None:
     import numpy as np
 
-    fig, ax = plt.subplots(figsize=(8, 4.5))
+    fig, ax = plt.subplots(figsize=(10, 4.5), layout="constrained")
     drew = False
     for i, label in enumerate(cmp.labels):
         f = cmp.histories[label].forecast
@@ -409,7 +501,7 @@ def _horizon_figure(plt: Any, cmp: Any, path: Path) -> Path | None:
     ax.set_ylabel("absolute error (data units, log scale)")
     ax.set_title("Forecast error against horizon")
     ax.grid(alpha=0.2, which="both")
-    ax.legend(fontsize=8)
+    ax.legend(**_LEGEND)
     return _save(plt, fig, path)
 
 

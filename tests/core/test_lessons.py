@@ -204,3 +204,23 @@ def test_generator_parameters_it_does_not_know_are_a_clear_error():
                                  lesson.data.config)
     with pytest.raises(ConfigError, match="does not accept"):
         build_data(src)
+
+
+def test_why_rnns_forget_text_starts_where_the_slider_starts():
+    import re
+
+    lesson = load_lesson("why_rnns_forget")
+    lag = next(p for p in lesson.parameters if p.name == "lag").default
+    assert lesson.data.params["lag"] == lag == lesson.values["lag"]
+    text = lesson.explanation
+    assert f"starts at lag {lag}" in text and "Start with lag" not in text
+    # the default makes the lesson's point: in the reference run the plain RNN is no better
+    # than guessing at that lag while the gated models beat guessing clearly
+    at_default = lesson.measured[f"lag_{lag}_test_mse"]
+    assert at_default["RNN"] > 0.9 * at_default["mean"]
+    assert max(at_default["LSTM"], at_default["GRU"]) < 0.7 * at_default["mean"]
+    # ... and the lag the text sends the class to next is one all three models learn
+    other = int(re.search(r"set the lag to (\d+)", text).group(1))
+    assert other != lag
+    measured = lesson.measured[f"lag_{other}_test_mse"]
+    assert max(measured[m] for m in ("RNN", "LSTM", "GRU")) < 0.05 * measured["mean"]

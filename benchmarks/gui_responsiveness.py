@@ -109,11 +109,18 @@ def in_window(epochs: int) -> dict[str, float]:
     session = w.session
     session.frames.clear()
 
-    def on_event(item):
-        if isinstance(item, BatchDone):
-            batch_times.append(time.perf_counter())
+    import rnnviz.core.training as training
 
-    # count batches as they arrive on the GUI thread (after the session's own slot)
+    real_train = training.train
+
+    def timed_train(*args, **kwargs):
+        """train() as the window runs it, noting when each batch is done (on the worker
+        thread, as headless() notes them)."""
+        for ev in real_train(*args, **kwargs):
+            if isinstance(ev, BatchDone):
+                batch_times.append(time.perf_counter())
+            yield ev
+
     lateness: list[float] = []
     clock = QElapsedTimer()
     last = [0]
@@ -134,9 +141,11 @@ def in_window(epochs: int) -> dict[str, float]:
     session.run_finished.connect(loop.quit)
     started_at = []
     session.run_started.connect(lambda s: started_at.append(time.perf_counter()))
-    w.start_training()
-    job = session._train_job
-    job.worker.emitted.connect(on_event)
+    training.train = timed_train  # the session imports train when a run starts
+    try:
+        w.start_training()
+    finally:
+        training.train = real_train
     clock.start()
     ticker.start()
     t0 = time.perf_counter()

@@ -4,9 +4,13 @@ How training reaches the screen (DESIGN.md §3):
 
 1. :meth:`TrainingSession.start` runs :func:`rnnviz.core.training.train` in a worker
    object moved to a :class:`QThread` that the session parents. Each event the generator
-   yields crosses to the GUI thread through a queued signal.
-2. The slot on the GUI thread only adds the event to :attr:`TrainingSession.history` (a
-   :class:`~rnnviz.core.history.RunHistory`) and notes the numbers the status bar shows.
+   yields goes into a mailbox; events that need an answer (started, diverged, finished)
+   wake the GUI thread with a queued signal, the others (batches, epochs, probes,
+   forecasts) are taken by the next redraw frame, so the GUI thread is not woken (and does
+   not take Python's GIL from training) for every batch.
+2. On the GUI thread each event is only added to :attr:`TrainingSession.history` (a
+   :class:`~rnnviz.core.history.RunHistory`), in order, and the numbers the status bar
+   shows are noted.
 3. A :class:`QTimer` at ``redraw_hz`` (15 Hz) calls ``render(history)`` on the views on
    screen whose data changed, and paints them at once. The redraw rate does not depend on
    how fast training runs. A frame redraws the stalest views first and stops after
@@ -25,6 +29,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 import time
 import traceback
 from collections import deque
@@ -37,7 +42,15 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, QThread, QTimer, S
 from PySide6.QtWidgets import QGraphicsView, QWidget
 
 from rnnviz.core.errors import RnnvizError
-from rnnviz.core.events import BatchDone, Diverged, Finished, Started
+from rnnviz.core.events import (
+    BatchDone,
+    Diverged,
+    EpochDone,
+    Finished,
+    ForecastReady,
+    ProbeReady,
+    Started,
+)
 from rnnviz.core.history import RunHistory
 
 log = logging.getLogger(__name__)
@@ -96,6 +109,49 @@ class _Worker(QObject):
                 # hand the worker back to the GUI thread so it is deleted there, not here
                 self.moveToThread(app.thread())
             self.ended.emit()
+
+
+QUIET_EVENTS = (BatchDone, EpochDone, ProbeReady, ForecastReady)
+"""Events only the views draw: they wait in the mailbox for the next redraw frame instead of
+waking the GUI thread (the others -- started, diverged, finished -- wake it at once)."""
+
+
+class _Mailbox(QObject):
+    """The training worker's events on their way to the GUI thread, in order, in bunches.
+
+    The worker :meth:`put` s every event in a queue. Only events that need an answer at once
+    wake the GUI thread (one queued ``posted`` signal until the queue is taken); batches,
+    epochs, probes and forecasts wait for the next redraw frame, which :meth:`take` s
+    everything queued. One queued signal per batch woke the GUI thread, and took Python's
+    GIL from the training thread, 100-300 times a second. Events stay the immutable objects
+    the engine made.
+    """
+
+    posted = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._items: deque[object] = deque()
+        self._lock = threading.Lock()
+        self._woken = False
+
+    def put(self, item: object) -> None:
+        """Queue ``item`` (worker thread); wake the GUI thread unless it is a quiet event."""
+        with self._lock:
+            self._items.append(item)
+            wake = not self._woken and not isinstance(item, QUIET_EVENTS)
+            if wake:
+                self._woken = True
+        if wake:
+            self.posted.emit()
+
+    def take(self) -> list[object]:
+        """Everything queued, oldest first (GUI thread)."""
+        with self._lock:
+            items = list(self._items)
+            self._items.clear()
+            self._woken = False
+        return items
 
 
 class _Job:
@@ -201,6 +257,8 @@ class TrainingSession(QObject):
         self._rate_marks: deque[tuple[float, int]] = deque()
         self._last_batch: BatchDone | None = None
         self._shut_down = False
+        self._mailbox = _Mailbox(self)
+        self._mailbox.posted.connect(self._drain_train_events)
         self._timer = QTimer(self)
         self._base_interval = max(1, round(1000.0 / redraw_hz))
         self._timer.setInterval(self._base_interval)
@@ -251,6 +309,7 @@ class TrainingSession(QObject):
     def _on_timer_timeout(self) -> None:
         """One frame: redraw the stalest changed views within a time budget, paint them, and
         pace the next frame so drawing stays a small share of the time."""
+        self._drain_train_events()
         version = self.history.version
         if version == self._drawn_version:
             return
@@ -368,12 +427,16 @@ class TrainingSession(QObject):
             run = run.replace(train=train_cfg.replace(threads=self.torch_threads))
             self.run_config = run
 
+        mailbox = self._mailbox
+        mailbox.take()  # nothing of an earlier run is left, but be sure
+
         def work(emit: Callable[[object], None]) -> None:
+            put = mailbox.put  # not emit: events reach the GUI thread in bunches
             m = model if model is not None else self._build_model(data, run)
             if m is not None:
-                emit(ModelBuilt(m))
+                put(ModelBuilt(m))
             for event in train_fn(data, run, control=control, model=m):
-                emit(event)
+                put(event)
 
         self._train_job = self._launch(
             "train", work, self._on_train_emitted, self._on_train_failed, self._on_train_ended
@@ -445,6 +508,14 @@ class TrainingSession(QObject):
         self.model = model
         self._model_is_loaded = model is not None
 
+    @Slot()
+    def _drain_train_events(self) -> None:
+        """Record what the worker queued since the last call, in order."""
+        if self._train_job is None:
+            return
+        for item in self._mailbox.take():
+            self._on_train_emitted(item)
+
     @Slot(object)
     def _on_train_emitted(self, item: object) -> None:
         if self._train_job is None:
@@ -487,6 +558,7 @@ class TrainingSession(QObject):
         job = self._train_job
         if job is None:
             return
+        self._drain_train_events()  # the worker's last events came before its end
         self._train_job = None
         self._reap(job)
         self._model_is_loaded = False

@@ -327,6 +327,63 @@ def test_forecast_view_without_times_uses_rows_and_without_series_uses_the_event
     assert not any(r.isVisible() for r in bare.regions.values())
 
 
+def x_range(view: ForecastView) -> tuple[float, float]:
+    return tuple(view.plot.getViewBox().viewRange()[0])
+
+
+def y_range(view: ForecastView) -> tuple[float, float]:
+    return tuple(view.plot.getViewBox().viewRange()[1])
+
+
+def covers(rng: tuple[float, float], lo: float, hi: float) -> bool:
+    return rng[0] <= lo and rng[1] >= hi
+
+
+def test_forecast_view_in_a_small_dock_shows_every_row_and_the_forecast(qtbot):
+    # a 1280x800 window gives the view about 480x300 px; the scene used to be wider than the
+    # view (a 4-column legend, a 380 px table beside it) and the plot's right part was cut off
+    from PySide6.QtWidgets import QApplication
+
+    view = make_view(qtbot, ForecastView)
+    view.resize(480, 300)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_series(small_series(with_times=False))
+    view.render(history_of([small_forecast()]))
+    QApplication.processEvents()
+    assert view.graphics.ci.geometry().width() <= view.graphics.width()
+    assert view.graphics.width() >= view.width() - 20  # the table sits under the plot
+    assert view.plot.mapRectToScene(view.plot.boundingRect()).right() <= view.graphics.width()
+    # rows 0..19 and the two rows forecast past the end (rows 20, 21) are in view
+    qtbot.waitUntil(lambda: covers(x_range(view), 0, 21))
+    for name, region in view.regions.items():  # each part is named on the plot
+        assert [c.toPlainText() for line in region.lines for c in line.childItems()
+                if isinstance(c, pg.InfLineLabel)] == [name]
+
+
+def test_forecast_view_new_series_forgets_the_old_axes_and_zoom(qtbot):
+    view = make_view(qtbot, ForecastView)
+    view.resize(800, 400)
+    view.show()
+    qtbot.waitExposed(view)
+    n = 50
+    big = DemoSeries(times=np.datetime64("2000-06-01", "ns") + np.arange(n) * np.timedelta64(30, "m"),
+                     raw=(20000.0 + 100.0 * np.arange(n))[:, None], target_names=("demand",),
+                     feature_names=("demand",), train_end=30, val_end=40)
+    view.set_series(big)
+    view.plot.setXRange(*view._x_of_rows(np.array([3, 5])))  # the user zooms in
+    view.plot.setYRange(21000, 22000)
+    assert not any(view.plot.getViewBox().autoRangeEnabled())
+
+    small = small_series(with_times=False)
+    view.set_series(small)
+    assert not isinstance(view.plot.getAxis("bottom"), pg.DateAxisItem)
+    lo, hi = float(small.raw[:, 0].min()), float(small.raw[:, 0].max())  # 10 .. 38.5
+    qtbot.waitUntil(lambda: covers(x_range(view), 0, 19) and covers(y_range(view), lo, hi))
+    assert y_range(view)[1] < 100  # nothing left of the 20000s
+    assert x_range(view)[1] < 100  # rows, not the old epoch seconds
+
+
 # ---------------------------------------------------------------------- GatesView
 def test_gates_view_images_are_the_trace_gates_transposed(qtbot, tmp_path):
     p = probe("lstm", step=5)

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QSplitter,
@@ -28,6 +29,9 @@ METRICS = (("mae", "MAE"), ("rmse", "RMSE"), ("mase", "MASE"), ("smape", "sMAPE"
 """Metric keys of ``ForecastReady.metrics`` and their column titles."""
 MODEL_ROWS = (("one_step", "model (one-step)"), ("recursive", "model (recursive)"))
 SPLITS = ("test", "validation")
+WIDE_VIEW = 2.2
+"""The metrics table sits beside the plot when the view is this many times wider than tall
+(and at least 900 px wide), under the plot otherwise."""
 
 HELP = """
 <p><b>What you see.</b> The target column in its own units (black), with the
@@ -76,11 +80,16 @@ class ForecastView(BaseView):
         self.graphics = theme.new_graphics()
         self.plot: pg.PlotItem = self.graphics.addPlot()
         theme.style_plot(self.plot, x="row", y="value")
-        # the legend sits in its own row under the plot: the series fills the plot's corners
-        self.legend = pg.LegendItem(colCount=4, labelTextColor=theme.FOREGROUND,
+        # the legend sits in its own row under the plot: the series fills the plot's corners.
+        # Its columns follow the view's width (see _fit_layout): a fixed 4 columns made the
+        # scene wider than a narrow view, which then cut the plot's right part off
+        self.legend = pg.LegendItem(colCount=2, labelTextColor=theme.FOREGROUND,
                                     labelTextSize="9pt")
         self.graphics.nextRow()
         self.graphics.addItem(self.legend)
+        # the legend row takes only the height of its lines; the plot takes the rest
+        self.graphics.ci.layout.setRowStretchFactor(0, 1)
+        self.graphics.ci.layout.setRowStretchFactor(1, 0)
         self.regions: dict[str, pg.LinearRegionItem] = {}
         for name in ("train", "validation", "test"):
             region = pg.LinearRegionItem(values=(0, 0), movable=False,
@@ -88,6 +97,13 @@ class ForecastView(BaseView):
                                          pen=pg.mkPen(None))
             region.setZValue(-20)
             region.setVisible(False)
+            # the part's name at the top of its left edge (the test part's: of its right edge,
+            # clear of the validation part's name) instead of three legend entries
+            edge, anchor = (1, (1, 0)) if name == "test" else (0, (0, 0))
+            label = pg.InfLineLabel(region.lines[edge], text=name, position=0.97,
+                                    anchors=[anchor, anchor], color=theme.COLORS["message"],
+                                    fill=(255, 255, 255, 160))
+            label.setText(name)  # setRegion moves the lines silently: the text never updates
             self.plot.addItem(region, ignoreBounds=True)
             self.regions[name] = region
 
@@ -100,26 +116,29 @@ class ForecastView(BaseView):
             return item
 
         self.actual_curve = curve("actual", theme.pen("actual", 1.3))
-        self.one_step_curve = curve("one-step prediction", theme.pen("one_step", 1.6))
-        self.recursive_curve = curve("recursive forecast", theme.pen("recursive", 2.2))
-        self.future_curve = curve("forecast past the end",
+        # short names: the four fit in one legend row from about 450 px (the help explains)
+        self.one_step_curve = curve("one-step", theme.pen("one_step", 1.6))
+        self.recursive_curve = curve("recursive", theme.pen("recursive", 2.2))
+        self.future_curve = curve("recursive past the end",
                                   theme.pen("future", 2.0, dashed=True))
-        for name in ("train", "validation", "test"):
-            sample = pg.PlotDataItem(pen=None, fillLevel=0,
-                                     fillBrush=theme.brush(theme.REGION_BRUSHES[name][:3] + (90,)))
-            self.legend.addItem(sample, f"{name} part")
 
         side = QWidget()
         side_lay = QVBoxLayout(side)
         side_lay.setContentsMargins(4, 0, 0, 0)
+        side_lay.setSpacing(2)
         self.metrics_label = QLabel("<b>Metrics</b> (data units)")
-        side_lay.addWidget(self.metrics_label)
-        side_lay.addWidget(self.split_combo)
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.metrics_label, 1)
+        top.addWidget(self.split_combo)
+        side_lay.addLayout(top)
         self.table = QTableWidget(0, 1 + len(METRICS))
         self.table.setHorizontalHeaderLabels(["forecast"] + [t for _, t in METRICS])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.table.verticalHeader().setVisible(False)
+        # compact rows: the eight rows fit under the plot in a small window
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 6)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
@@ -130,13 +149,17 @@ class ForecastView(BaseView):
         self.note_label.setWordWrap(True)
         self.note_label.setStyleSheet(f"color: {theme.COLORS['message']};")
         side_lay.addWidget(self.note_label)
-        side.setMinimumWidth(380)
 
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        # the plot gets most of the room: the table sits beside it in a wide view and under it
+        # otherwise (see _fit_layout); the user can move the handle
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(self.graphics)
         self.splitter.addWidget(side)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 1)
+        self.splitter.setCollapsible(0, False)
+        self._laid_out: Qt.Orientation | None = None
+        self._legend_cols: int | None = None
         lay = QVBoxLayout(self.content)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.splitter)
@@ -159,9 +182,14 @@ class ForecastView(BaseView):
         """Show a prepared series (duck-typed PreparedSeries), or None to forget it.
 
         Reads ``times`` ((N,) datetime64 or None), ``raw`` ((N, F), targets first),
-        ``target_names``, ``train_end`` and ``val_end``.
+        ``target_names``, ``train_end`` and ``val_end``. A new series resets the curves and
+        fits both axes to it (a zoom or pan of the previous data is forgotten).
         """
+        new = series is not self._series
         self._series = series
+        if new:
+            self._clear_items()
+            self.plot.enableAutoRange()
         if series is None:
             self._x = None
         else:
@@ -185,7 +213,8 @@ class ForecastView(BaseView):
             return
         axis = pg.DateAxisItem(orientation="bottom") if dates else pg.AxisItem("bottom")
         self.plot.setAxisItems({"bottom": axis})
-        theme.style_plot(self.plot, x="time" if dates else "row", grid=True)
+        theme.style_plot(self.plot, x="row", grid=True)
+        axis.showLabel(not dates)  # dates need no "time" label: its height goes to the plot
         self._uses_dates = dates
 
     def _x_of_rows(self, rows: np.ndarray) -> np.ndarray:
@@ -206,8 +235,54 @@ class ForecastView(BaseView):
     def _draw(self, history: RunHistory) -> None:
         if history.forecast is self._forecast and self.message is None:
             return  # a batch arrived, the forecast did not change
+        if self._forecast is None and history.forecast is not None:
+            self.plot.enableAutoRange()  # a run's first forecast: show it, and past the end
         self._forecast = history.forecast
         self._redraw()
+
+    # ------------------------------------------------------------------ layout
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._fit_layout()
+
+    def _fit_layout(self) -> None:
+        """Table beside the plot in a wide view, under it otherwise; legend columns that fit.
+
+        The plot keeps about two thirds of the room when the orientation changes; the user's
+        own splitter position is kept while it does not.
+        """
+        w, h = self.width(), self.height()
+        wide = w >= WIDE_VIEW * h and w >= 900
+        orient = Qt.Orientation.Horizontal if wide else Qt.Orientation.Vertical
+        if orient != self._laid_out:
+            self._laid_out = orient
+            self.splitter.setOrientation(orient)
+            total = max(w if wide else h, 2)
+            first = int(total * (0.62 if wide else 0.64))
+            self.splitter.setSizes([first, total - first])
+        self._fit_legend(self.graphics.width() if self.isVisible() else w)
+
+    def _fit_legend(self, width: float) -> None:
+        """As many legend columns (4, 2 or 1) as fit in ``width`` pixels."""
+        items = self.legend.items
+        each = [float(sample.boundingRect().width() + label.preferredWidth() + 6)
+                for sample, label in items]
+        cols, need = 1, max(each, default=0.0)
+        for c in (4, 2):
+            w = sum(max(each[i::c], default=0.0) for i in range(c))
+            if w + 20 <= width:
+                cols, need = c, w
+                break
+        if cols != self._legend_cols:
+            self._legend_cols = cols
+            self.legend.setColumnCount(cols)
+            # the legend otherwise keeps the width its labels had in the old layout (a scene
+            # wider than the view cuts the plot off on the right) and grows taller than its lines
+            self.legend.setFixedWidth(need)
+            rows = -(-len(items) // cols)
+            line = max((label.preferredHeight() for _s, label in items), default=20.0)
+            self.legend.setFixedHeight(rows * min(line, 22.0) + 4)
+            self.graphics.ci.setGeometry(self.graphics.range)  # lay the scene out again now
 
     def _redraw(self) -> None:
         fc = self._forecast

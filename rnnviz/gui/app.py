@@ -13,8 +13,11 @@ closes: the README pictures are made this way.
 
 from __future__ import annotations
 
+import importlib
+import logging
 import os
 import sys
+import threading
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -25,6 +28,17 @@ from PySide6.QtWidgets import QApplication
 
 from rnnviz import __version__
 from rnnviz.gui.settings import APPLICATION, ORGANIZATION
+
+log = logging.getLogger(__name__)
+
+WARM_UP_MODULES = (
+    "torch._dynamo",  # torch's optimizers import it when first used: ~1-2 s
+    "rnnviz.core.models",
+    "rnnviz.core.probes",
+    "rnnviz.core.forecast",
+    "rnnviz.core.metrics",
+)
+"""Modules the first training run would import on its worker thread."""
 
 STARTUP_MARKER_ENV = "RNNVIZ_STARTUP_MARKER"
 """When set, print ``rnnviz: window visible after X s`` once the window is shown and
@@ -80,6 +94,35 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     return app  # type: ignore[return-value]
 
 
+def warm_up_training() -> threading.Thread | None:
+    """Import in the background what the first training run would import.
+
+    The first run otherwise imports them on its worker thread after Start: ``torch._dynamo``
+    alone (torch's optimizers import it on first use) took 1-2.5 s, holding Python's GIL
+    for up to 230 ms at a time, so the window stuttered before the first batch. Started
+    once the data are ready, while the user looks at them. Returns the thread, or None when
+    there is nothing left to import.
+
+    Returns
+    -------
+    threading.Thread or None
+    """
+    todo = [m for m in WARM_UP_MODULES if m not in sys.modules]
+    if not todo:
+        return None
+
+    def work() -> None:
+        for name in todo:
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001 - the run imports it again and reports errors
+                log.debug("warm-up import of %s failed", name, exc_info=True)
+
+    thread = threading.Thread(target=work, name="rnnviz-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
 class Launcher:
     """Finishes start-up from the event loop and runs the ``--train --screenshot`` mode.
 
@@ -94,6 +137,7 @@ class Launcher:
         self.options = options
         self.exit_code = 0
         self.errors: list[str] = []
+        self.warm_up: threading.Thread | None = None
 
     def finish_startup(self) -> None:
         """Build the panels and views, import torch (the window is already visible), then
@@ -140,6 +184,12 @@ class Launcher:
             w.data_panel.target_combo.setCurrentText(o.target)
             w.prepare_data()
         self._apply_settings()  # a sample's window settings were applied on opening
+        if not o.train and not o.screenshot:
+            self.warm_up = warm_up_training()
+            app = QApplication.instance()
+            if self.warm_up is not None and app is not None:
+                # never let the interpreter end while the thread is inside an import
+                app.aboutToQuit.connect(lambda: self.warm_up.join(10))
         if o.train:
             if w.splits is None:
                 self._fail(w.problem or "The data cannot be cut into training windows.")

@@ -114,6 +114,11 @@ def _bundled_sample(path: Path) -> tuple[str | None, DataConfig | None]:
     return None, None
 
 
+def menu_text(text: str) -> str:
+    """``text`` as a menu shows it: a lone ``&`` would mark a shortcut key and vanish."""
+    return text.replace("&", "&&")
+
+
 def _set_text(label: QLabel, text: str) -> None:
     if label.text() != text:
         label.setText(text)
@@ -434,7 +439,7 @@ class MainWindow(QMainWindow):
             a.setEnabled(False)
             return
         for s in samples:
-            a = m.addAction(f"{s.title}")
+            a = m.addAction(menu_text(s.title))
             a.setToolTip(getattr(s, "description", ""))
             a.triggered.connect(lambda _=False, name=s.name: self.open_sample(name))
 
@@ -449,7 +454,7 @@ class MainWindow(QMainWindow):
             a.setEnabled(False)
             return
         for lesson in lessons:
-            a = m.addAction(lesson.title)
+            a = m.addAction(menu_text(lesson.title))
             a.setToolTip(getattr(lesson, "summary", ""))
             a.triggered.connect(lambda _=False, name=lesson.name: self.open_lesson(name))
 
@@ -468,7 +473,7 @@ class MainWindow(QMainWindow):
             a.setEnabled(False)
             return
         for i, f in enumerate(files):
-            a = m.addAction(f"&{i + 1} {shorten(f)}")
+            a = m.addAction(f"&{i + 1} {menu_text(shorten(f))}")
             a.setToolTip(f)
             a.triggered.connect(lambda _=False, p=f: self.open_path(p))
         m.addSeparator()

@@ -533,6 +533,12 @@ def test_menus_hold_every_command_with_its_shortcut(qtbot, window):
     assert window.act_start.shortcut().toString() == "Space"
     window.menu_samples.aboutToShow.emit()
     assert len([a for a in window.menu_samples.actions() if a.isEnabled()]) >= 3
+    # Qt shows "&&" as "&" and takes a lone "&" for a shortcut mark ("England _Wales")
+    from rnnviz.core.samples import get_sample
+
+    title = get_sample("electricity_halfhourly").title
+    assert "England & Wales" in title
+    assert "England && Wales" in " ".join(a.text() for a in window.menu_samples.actions())
     window.act_help_views.trigger()
     assert window.dialogs.shown[-1][2] == "Loss|Forecast|Gates|States|Gradients|Influence"
 

@@ -55,7 +55,7 @@ class BaseView(QWidget):
 
     title: str = "View"
     help_text: str = ""
-    empty_message: str = "Nothing to show yet: press Train, or open a saved run."
+    empty_message: str = "Nothing to show yet: press Start (Space), or open a saved run."
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)

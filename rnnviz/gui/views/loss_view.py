@@ -33,7 +33,7 @@ class LossView(BaseView):
 
     title = "Loss"
     help_text = HELP
-    empty_message = "No loss yet: press Train to start a run."
+    empty_message = "No loss yet: press Start (Space) to start a run."
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -161,14 +161,13 @@ class Launcher:
 
     def _apply_settings(self) -> None:
         o = self.options
-        mp = self.window.model_panel
         values = dict(o.overrides)
         if o.cell is not None:
             values["cell"] = o.cell
         if o.epochs is not None:
             values["epochs"] = o.epochs
-        for name, value in values.items():
-            mp.set_value(name, value)
+        # for this launch only: they never become the user's remembered settings
+        self.window.set_command_line_values(values)
 
     def _on_data_ready(self) -> None:
         w = self.window

@@ -41,7 +41,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from rnnviz.core.config import DataConfig, RunConfig
+from rnnviz.core.config import DataConfig, RunConfig, TrainConfig
 from rnnviz.core.errors import ConfigError, RnnvizError
 from rnnviz.gui import session as S
 from rnnviz.gui.dialogs import Dialogs, shorten
@@ -176,6 +176,9 @@ class MainWindow(QMainWindow):
         self._after_open: list[Callable[[], None]] = []
         self._loaded_model_dir: str | None = None
         self.remember_settings = True
+        # settings given on the command line: for this launch only (see set_command_line_values)
+        self.command_line_values: dict[str, Any] = {}
+        self._remembered_before: dict[str, Any] | None = None
         self._progress_shown_at = 0.0  # time.monotonic() of the last progress-bar change
         self.content_ready = False
         self._restore_settings = restore
@@ -587,8 +590,38 @@ class MainWindow(QMainWindow):
         except (ConfigError, RnnvizError):
             run = None
         if run is not None:
-            self.settings.set_last_run_config(run.to_dict())
+            self.settings.set_last_run_config(self._run_to_remember(run))
         self.settings.sync()
+
+    def set_command_line_values(self, values: Mapping[str, Any]) -> None:
+        """Show settings given on the command line (``rnnviz gui --epochs 50``) for this launch.
+
+        They are never remembered as the user's settings: while the panel still shows a
+        command-line value, the value remembered before this launch (or the default) is
+        saved in its place; a value the user changes in the panel is remembered as usual.
+
+        Parameters
+        ----------
+        values : mapping
+            Model panel field name -> value (``epochs``, ``cell``, ``hidden``, ``lookback`` ...).
+        """
+        if self._remembered_before is None:
+            self._remembered_before = (self.settings.last_run_config()
+                                       or RunConfig(train=TrainConfig(threads=1)).to_dict())
+        self.command_line_values.update(values)
+        for name, value in values.items():
+            self.model_panel.set_value(name, value)
+
+    def _run_to_remember(self, run: RunConfig) -> dict[str, Any]:
+        """``run.to_dict()`` without the command line's one-off values."""
+        out = run.to_dict()
+        before = self._remembered_before or {}
+        for name, value in self.command_line_values.items():
+            for group, fields in out.items():
+                old = before.get(group, {})
+                if name in fields and fields[name] == value and name in old:
+                    fields[name] = old[name]
+        return out
 
     def reset_layout(self) -> None:
         """View ▸ Reset layout: every dock back in its default place and size."""
@@ -819,7 +852,7 @@ class MainWindow(QMainWindow):
         except ConfigError as exc:
             self.dialogs.error("A setting is out of range", exc.message)
             return None
-        self.settings.set_last_run_config(run.to_dict())
+        self.settings.set_last_run_config(self._run_to_remember(run))
         self.settings.set_torch_threads(self.session.torch_threads)
         return run
 

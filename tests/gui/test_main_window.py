@@ -511,6 +511,33 @@ def test_geometry_layout_recent_files_and_settings_are_remembered(qtbot, tmp_pat
     second.close()
 
 
+def test_command_line_settings_are_used_once_and_never_remembered(qtbot):
+    from rnnviz.gui.app import Launcher, LaunchOptions
+
+    first = MainWindow(AppSettings())
+    qtbot.addWidget(first)
+    first.model_panel.set_value("epochs", 7)  # what the user chose in an earlier session
+    first.model_panel.set_value("hidden", 12)
+    first.close()
+
+    # rnnviz gui --epochs 50 --cell gru --hidden 5
+    second = MainWindow(AppSettings())
+    qtbot.addWidget(second)
+    opts = LaunchOptions(epochs=50, cell="gru", overrides={"hidden": 5})
+    Launcher(second, opts)._apply_settings()
+    assert (second.model_panel.value("epochs"), second.model_panel.value("cell"),
+            second.model_panel.value("hidden")) == (50, "gru", 5)
+    second.model_panel.set_value("hidden", 9)  # the user changes one of them in the panel
+    second.close()
+
+    third = MainWindow(AppSettings())
+    qtbot.addWidget(third)
+    assert third.model_panel.value("epochs") == 7
+    assert third.model_panel.value("cell") == "lstm"  # the default: never chosen by the user
+    assert third.model_panel.value("hidden") == 9
+    third.close()
+
+
 def test_menus_hold_every_command_with_its_shortcut(qtbot, window):
     def texts(menu):
         return [a.text().replace("&", "") for a in menu.actions() if not a.isSeparator()]

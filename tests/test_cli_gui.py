@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import struct
 import subprocess
 import sys
@@ -62,9 +63,33 @@ def test_screenshot_mode_trains_in_the_real_window_and_saves_pictures(tmp_path):
         w, h = png_size(tmp_path / "views" / f"{name}.png")
         assert w > 200 and h > 150, name
     assert "saved" in out.stdout
+    # the off-screen platform's notices are known and harmless: not shown to the user
+    assert "propagateSizeHints" not in out.stderr
     # the picture run does not change what the user's window remembers
     ini = tmp_path / "settings" / "rnnviz.ini"
     assert not ini.exists() or "geometry" not in ini.read_text()
+
+
+def test_ctrl_c_in_the_terminal_closes_the_window(tmp_path):
+    csv = write_csv(tmp_path / "sine.csv")
+    env = dict(os.environ, RNNVIZ_SETTINGS_DIR=str(tmp_path / "settings"),
+               QT_QPA_PLATFORM="offscreen", RNNVIZ_STARTUP_MARKER="1")
+    proc = subprocess.Popen([sys.executable, "-m", "rnnviz", "gui", str(csv)], cwd=tmp_path,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for line in proc.stdout:  # wait until the data are shown: the event loop runs
+            if "ready to train" in line:
+                break
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    err = proc.stderr.read()
+    assert code == 130, err[-3000:]  # 128 + SIGINT, as a shell reports Ctrl+C
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+    # it closed as File > Quit does: the settings were saved
+    assert "geometry" in (tmp_path / "settings" / "rnnviz.ini").read_text()
 
 
 def test_a_bad_csv_exits_2_with_the_loaders_message(tmp_path):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import signal
 import sys
 import threading
 import time
@@ -23,7 +24,7 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QTimer, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
 from rnnviz import __version__
@@ -80,6 +81,63 @@ class LaunchOptions:
     screenshot: str | None = None
     views_dir: str | None = None
     size: tuple[int, int] | None = None
+
+
+HARMLESS_QT_MESSAGES = (
+    # the offscreen platform plugin (pictures without a display) cannot pass size hints on
+    "This plugin does not support propagateSizeHints()",
+)
+"""Qt messages hidden in the picture mode: notices of the off-screen platform, not problems."""
+
+SIGINT_EXIT_CODE = 130
+"""Exit status after Ctrl+C in the terminal (128 + SIGINT, as shells report it)."""
+
+
+def quiet_harmless_qt_messages() -> Any:
+    """Drop :data:`HARMLESS_QT_MESSAGES`; pass every other Qt message on as before.
+
+    Returns the handler that was installed before (None for Qt's own).
+    """
+    previous = None
+
+    def handler(mode: QtMsgType, context: Any, message: str) -> None:
+        if any(m in message for m in HARMLESS_QT_MESSAGES):
+            return
+        if previous is not None:
+            previous(mode, context, message)
+        else:
+            sys.stderr.write(message + "\n")
+
+    previous = qInstallMessageHandler(handler)
+    return previous
+
+
+def close_on_sigint(window: Any, launcher: Launcher | None = None) -> QTimer:
+    """Make Ctrl+C in the terminal close the window as File ▸ Quit does.
+
+    Qt's event loop runs in C++, so Python runs a signal handler only when Python code runs:
+    a timer wakes Python 4 times a second. The handler asks the window to close from the
+    event loop (a running training stops, the settings are saved); a second Ctrl+C ends the
+    program at once.
+
+    Returns
+    -------
+    QTimer
+        The wake-up timer (owned by ``window``).
+    """
+
+    def on_sigint(_signum: int, _frame: Any) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)  # a second Ctrl+C: stop now
+        if launcher is not None:
+            launcher.exit_code = SIGINT_EXIT_CODE
+        QTimer.singleShot(0, window.close)
+
+    signal.signal(signal.SIGINT, on_sigint)
+    timer = QTimer(window)
+    timer.setInterval(250)
+    timer.timeout.connect(lambda: None)  # lets Python run the handler
+    timer.start()
+    return timer
 
 
 def make_application(argv: list[str] | None = None) -> QApplication:
@@ -289,6 +347,8 @@ def main(options: LaunchOptions | None = None) -> int:
     """
     t0 = time.perf_counter()
     options = options or LaunchOptions()
+    if options.screenshot:
+        quiet_harmless_qt_messages()
     app = make_application()
     from rnnviz.gui.main_window import MainWindow
 
@@ -302,6 +362,7 @@ def main(options: LaunchOptions | None = None) -> int:
     if options.screenshot:
         window.dialogs = _HeadlessDialogs(launcher)  # type: ignore[assignment]
         sys.excepthook = launcher.excepthook
+    close_on_sigint(window, launcher)
     window.show()
     app.processEvents()
     if os.environ.get(STARTUP_MARKER_ENV):

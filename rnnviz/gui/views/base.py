@@ -471,11 +471,14 @@ class RangeAnchor:
     labels and grid again (most of the cost of a frame). This adds an invisible two-point
     item whose bounds the auto-range sees instead, and which changes rarely:
 
-    - x from 0 to the next 1, 2 or 5 x 10^k at least ``grow`` beyond the last step (never
-      beyond ``x_max``, the run's last step, when known): a handful of changes per run;
-    - y around the values with a margin of ``margin`` of their span on each side, renewed
-      only when a value falls outside or when the values fill less than ``fill`` of it
-      (computed on log10 of the positive values for a log axis).
+    - x from 0 to the run's last step when it is known (``x_max``: the curve fills the plot
+      from left to right as the run goes, like a progress bar), otherwise to the next 1, 2
+      or 5 x 10^k at least ``grow`` beyond the last step: no change, or a few, per run;
+    - y on a linear axis: the values with a margin of ``margin`` of their span on each side
+      (none below 0 under values that cannot be negative), renewed only when a value falls
+      outside or the values fill less than ``fill`` of it;
+    - y on a log axis: whole decades around the positive values, renewed when a value
+      falls outside or two decades are left empty.
 
     Every value stays inside the range; zooming, panning and the plot's "A" (auto-range)
     button work as before (the anchor only widens what auto-range fits).
@@ -494,16 +497,18 @@ class RangeAnchor:
         self.x: tuple[float, float] | None = None
         self.y: tuple[float, float] | None = None  # in axis units (log10 for a log axis)
         self._log = False
+        self._bounds: tuple[float, float, float, float] | None = None
 
     def update(self, x_last: float, ys: list[np.ndarray], *, log_y: bool = False,
                x_max: float | None = None) -> None:
         """Fit the anchor to the last x and the y values now drawn (NaN and, on a log axis,
         values <= 0 are left out, as the plot leaves them out)."""
-        x_hi = nice_ceil(max(float(x_last), 1.0) * self.grow)
-        if x_max is not None and np.isfinite(x_max) and x_last <= x_max:
-            x_hi = min(x_hi, float(x_max))
-        if self.x is None or x_last > self.x[1] or x_hi < self.x[1] * self.fill:
-            self.x = (0.0, x_hi)
+        if x_max is not None and np.isfinite(x_max) and 0 < x_last <= x_max:
+            self.x = (0.0, float(x_max))
+        else:
+            x_hi = nice_ceil(max(float(x_last), 1.0) * self.grow)
+            if self.x is None or x_last > self.x[1] or x_hi < self.x[1] * self.fill:
+                self.x = (0.0, x_hi)
         v = np.concatenate([np.asarray(y, dtype=np.float64).ravel() for y in ys]) if ys \
             else np.empty(0)
         v = v[np.isfinite(v)]
@@ -511,7 +516,15 @@ class RangeAnchor:
             v = np.log10(v[v > 0])
         if log_y != self._log:
             self.y, self._log = None, log_y
-        if v.size:
+        if v.size and log_y:
+            lo, hi = float(v.min()), float(v.max())
+            d0, d1 = np.floor(lo + 1e-5), np.ceil(hi - 1e-5)  # whole decades
+            d1 = max(d1, d0 + 1)
+            cur = self.y
+            if (cur is None or lo < cur[0] or hi > cur[1]
+                    or (d1 - d0) <= (cur[1] - cur[0]) - 2):
+                self.y = (float(d0), float(d1))
+        elif v.size:
             lo, hi = float(v.min()), float(v.max())
             cur = self.y
             if (cur is None or lo < cur[0] or hi > cur[1]
@@ -522,12 +535,23 @@ class RangeAnchor:
                     y0 = max(y0, 0.0)  # no negative margin under values that cannot be negative
                 self.y = (y0, hi + self.margin * span)
         if self.y is None:
-            self.item.setData([], [])
+            self._set(None)
             return
         y0, y1 = (10.0 ** self.y[0], 10.0 ** self.y[1]) if log_y else self.y
-        self.item.setData(np.asarray(self.x, np.float64), np.asarray((y0, y1), np.float64))
+        self._set((self.x[0], self.x[1], y0, y1))
+
+    def _set(self, bounds: tuple[float, float, float, float] | None) -> None:
+        """Give the item new points only when they change (setData costs a re-fit)."""
+        if bounds == self._bounds:
+            return
+        self._bounds = bounds
+        if bounds is None:
+            self.item.setData([], [])
+        else:
+            x0, x1, y0, y1 = bounds
+            self.item.setData(np.asarray((x0, x1), np.float64), np.asarray((y0, y1), np.float64))
 
     def reset(self) -> None:
         """Forget the ranges (a new run)."""
         self.x = self.y = None
-        self.item.setData([], [])
+        self._set(None)

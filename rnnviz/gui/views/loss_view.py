@@ -79,6 +79,9 @@ class LossView(BaseView):
         self._lr_lines: list[pg.InfiniteLine] = []
         self._legend_extra: set[str] = set()
         self.anchor = RangeAnchor(self.plot)  # axes change in steps, not at every frame
+        self._epoch_key: object = None  # what the epoch curves, baselines and learning-rate
+        self._baseline_key: object = None  # lines show (redrawn only when it changes)
+        self._lr_key: object = None
 
         self.smooth_spin.valueChanged.connect(self._on_smooth_spin_value_changed)
         self.log_check.toggled.connect(self._on_log_check_toggled)
@@ -106,22 +109,31 @@ class LossView(BaseView):
         e_val = f32(e["val_loss"])
         self.batch_curve.setData(step, loss)
         self.smooth_curve.setData(step, smoothed)
-        self.epoch_train_curve.setData(e_step, e_train)
-        self.epoch_val_curve.setData(e_step, e_val)
+        # the epoch curves (symbols are costly to set) change once per epoch, not per frame
+        ekey = (history.started, len(history.epochs),
+                history.epochs[-1] if history.epochs else None)
+        if ekey != self._epoch_key:
+            self.epoch_train_curve.setData(e_step, e_train)
+            self.epoch_val_curve.setData(e_step, e_val)
+            self._epoch_key = ekey
         label = self.legend.getLabel(self.smooth_curve)
         text = f"train, smoothed ({window} batches)"
         if label is not None and label.text != text:  # relabelling relays out the legend
             label.setText(text)
 
         baselines = dict(history.started.baseline_losses) if history.started else {}
-        self._set_baselines(baselines)
+        if (baselines, self.log_check.isChecked()) != self._baseline_key:
+            self._set_baselines(baselines)
+            self._baseline_key = (baselines, self.log_check.isChecked())
         s = history.started
         last = float(b["step"][-1]) if b["step"].size else float(e["step"][-1])
         self.anchor.update(last, [loss, smoothed, e_train, e_val,
                                   np.asarray(list(baselines.values()), np.float64)],
                            log_y=self.log_check.isChecked(),
                            x_max=float(s.epochs * s.batches_per_epoch) if s else None)
-        self._set_lr_changes(list(history.lr_changes))
+        if history.lr_changes != self._lr_key:
+            self._set_lr_changes(list(history.lr_changes))
+            self._lr_key = list(history.lr_changes)
         self._columns = {
             "step": b["step"],
             "batch_loss": loss,
@@ -199,6 +211,7 @@ class LossView(BaseView):
             item.setData([], [])
         self._set_baselines({})
         self._set_lr_changes([])
+        self._epoch_key = self._baseline_key = self._lr_key = None
         self.anchor.reset()
         self.set_subtitle("")
 

@@ -241,6 +241,7 @@ class Launcher:
             w.data_panel.target_combo.setCurrentText(o.target)
             w.prepare_data()
         self._apply_settings()  # a sample's window settings were applied on opening
+        w.flush_prepare()  # with the command line's window settings, before Start or a picture
         if not o.train and not o.screenshot:
             self.warm_up = warm_up_training()
             app = QApplication.instance()

@@ -23,6 +23,7 @@ from __future__ import annotations
 import importlib
 import json
 import math
+import re
 import time
 import traceback
 from collections.abc import Callable, Mapping
@@ -117,6 +118,18 @@ def _bundled_sample(path: Path) -> tuple[str | None, DataConfig | None]:
 def menu_text(text: str) -> str:
     """``text`` as a menu shows it: a lone ``&`` would mark a shortcut key and vanish."""
     return text.replace("&", "&&")
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of a message without its remarks in brackets (for the status bar;
+    the panel shows all of it)."""
+    head, dot, _rest = text.partition(". ")
+    while True:  # innermost brackets first: "((lookback-1)*step + ... = 25)"
+        shorter = re.sub(r"\s*\([^()]*\)", "", head)
+        if shorter == head:
+            break
+        head = shorter
+    return head.rstrip(".") + "." if dot or text.endswith(".") else head
 
 
 def _set_text(label: QLabel, text: str) -> None:
@@ -799,7 +812,8 @@ class MainWindow(QMainWindow):
                 f"Ready: {n['train']} training, {n['val']} validation, {n['test']} test windows. "
                 "Press Start (Space).")
         else:
-            self.state_label.setText("The data settings need a change (see the Data panel).")
+            self.state_label.setText(f"Cannot train yet: {first_sentence(self.problem)} "
+                                     "See the Data panel; Start waits until it is fixed.")
         self._update_actions()
         if self.problem is None:
             # views with costly plot items create them now, not while the first run trains
@@ -809,6 +823,18 @@ class MainWindow(QMainWindow):
                     prebuild()
         self.data_ready.emit()
         return self.problem is None
+
+    def flush_prepare(self) -> bool:
+        """Prepare the data now when a settings change scheduled it (returns whether it did).
+
+        Settings changes prepare the data 200 ms later (typing a number changes it several
+        times); the command line's settings and pictures need the result at once.
+        """
+        if not self._prepare_timer.isActive():
+            return False
+        self._prepare_timer.stop()
+        self.prepare_data()
+        return True
 
     def _table_source(self, cfg: DataConfig) -> tuple[Any, str | None]:
         """What to hand prepare_series: the table, or its frame without a time column."""
@@ -938,10 +964,13 @@ class MainWindow(QMainWindow):
         st = self.session.state
         active = self.session.is_active
         has_data = self.content_ready and self.data_panel.table is not None
-        self.act_start.setEnabled(not active and has_data)
+        # no run can start while the data settings cannot make windows (self.problem)
+        can_train = has_data and self.problem is None
+        self.act_start.setEnabled(not active and can_train)
         self.act_pause.setEnabled(st == S.RUNNING)
         self.act_resume.setEnabled(st == S.PAUSED)
-        self.act_step.setEnabled(has_data and st in (S.IDLE, S.FINISHED, S.PAUSED, S.RUNNING))
+        self.act_step.setEnabled(has_data and st in (S.PAUSED, S.RUNNING)
+                                 or can_train and st in (S.IDLE, S.FINISHED))
         self.act_stop.setEnabled(active and st != S.STOPPING)
         self.act_reset.setEnabled(st != S.STOPPING)
         has_model = self.session.model is not None

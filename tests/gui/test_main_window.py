@@ -175,6 +175,33 @@ def test_a_window_too_long_for_the_data_is_explained_in_the_panel(qtbot, window,
     window.start_training()
     assert window.dialogs.kinds()[-1] == "error"
     assert not window.session.is_active
+    # 60 rows, lookback 500, horizon 1: one window spans 500 + 1 rows
+    assert not window.act_start.isEnabled() and not window.act_step.isEnabled()
+    status = window.state_label.text()
+    assert "Cannot train" in status and "501 rows" in status and "60 rows" in status
+    assert "Ready" not in status
+    assert "needs 501 rows; the series has 60" in window.data_panel.legend_label.text()
+    with qtbot.waitSignal(window.data_ready, timeout=WAIT):
+        window.model_panel.set_value("lookback", 8)
+    assert window.problem is None and window.act_start.isEnabled()
+    assert "needs" not in window.data_panel.legend_label.text()
+    # the command line's settings are prepared at once, not 200 ms later (after a picture)
+    window.model_panel.set_value("lookback", 400)
+    assert window.flush_prepare()
+    assert window.problem is not None and not window.act_start.isEnabled()
+    assert not window.flush_prepare()  # nothing left pending
+
+
+def test_a_file_too_short_to_prepare_says_so_and_start_stays_off(qtbot, window, tmp_path):
+    path = tmp_path / "tiny.csv"
+    path.write_text("date,value\n2021-01-01,1\n2021-01-02,2\n2021-01-03,3\n")
+    open_csv(qtbot, window, path)
+    assert window.splits is None and window.problem
+    assert not window.act_start.isEnabled() and not window.act_step.isEnabled()
+    dp = window.data_panel
+    # no empty axes with "1e-31" ticks: the plot says where the reason is
+    assert not dp.plot.getAxis("bottom").isVisible()
+    assert dp.empty_text.isVisible() and "message above" in dp.empty_text.toPlainText()
 
 
 def test_the_default_sample_opens_ready_to_train(qtbot, window):

@@ -237,6 +237,10 @@ class DataPanel(QWidget):
                                               pen=pg.mkPen(None))
         self.plot.addItem(self.sample_dots)
         self.plot.addItem(self.target_dots)
+        self.empty_text = pg.TextItem("", color=theme.COLORS["message"], anchor=(0.5, 0.5))
+        self.empty_text.setPos(0.5, 0.5)
+        self.empty_text.setVisible(False)
+        self.plot.addItem(self.empty_text, ignoreBounds=True)
         self.legend_label = QLabel(top)
         self.legend_label.setTextFormat(Qt.TextFormat.RichText)
         self.legend_label.setWordWrap(True)
@@ -577,7 +581,18 @@ class DataPanel(QWidget):
             self.target_dots.setData([], [])
             for lab in self.window_labels.values():
                 lab.setText("")
+            # no axes of nothing ("0, 1e-31, 2e-31"): a plain line says why the plot is empty
+            self.plot.hideAxis("bottom")
+            self.plot.hideAxis("left")
+            self.plot.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
+            has_table = self.table is not None
+            self.empty_text.setText("Nothing to draw: see the message above."
+                                    if has_table else "")
+            self.empty_text.setVisible(has_table)
         else:
+            self.empty_text.setVisible(False)
+            self.plot.showAxis("bottom")
+            self.plot.showAxis("left")
             x = self._x()
             y = np.asarray(series.raw[:, 0], dtype=np.float64)
             self._use_date_axis(series.times is not None)
@@ -669,10 +684,15 @@ class DataPanel(QWidget):
         span = (T - 1) * step + 1
         what = f"{T} rows" if step == 1 else f"{T} rows, every {step}th ({span} rows wide)"
         gap = f", {delay} rows after its end" if delay else " right after it"
+        need = (T - 1) * step + delay + horizon + 1  # rows one window and its target span
+        rows = getattr(self.series, "n_rows", None) if self.series is not None else None
+        too_long = (f" <span style='color:#b00020'><b>One window needs {need} rows; the series "
+                    f"has {rows}.</b></span>" if rows is not None and need > rows else "")
         self.legend_label.setText(
             "<span style='color:#1f77b4'>■</span> train "
             "<span style='color:#ff7f0e'>■</span> validation "
             "<span style='color:#7f7f7f'>■</span> test &nbsp; "
             f"<span style='color:#9467bd'>■</span> one window reads {what}; "
             f"<span style='color:#2ca02c'>■</span> it predicts the next {horizon}{gap}."
+            + too_long
         )

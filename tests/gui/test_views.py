@@ -209,6 +209,37 @@ def test_loss_view_draws_the_batch_epoch_and_baseline_values(qtbot, tmp_path):
     assert list(df["lr_change_step"].dropna()) == [4]
 
 
+def test_loss_view_baseline_labels_of_close_values_do_not_overprint(qtbot):
+    from PySide6.QtWidgets import QApplication
+
+    view = make_view(qtbot, LossView)
+    view.resize(600, 400)
+    view.show()
+    qtbot.waitExposed(view)
+    # values of the QA run on electricity: naive 0.0269 and dense 0.0198 lie a few px apart
+    events = [started({"naive": 0.0269, "dense": 0.0198, "seasonal_naive": 0.059,
+                       "mean": 1.2})]
+    events += [batch(i, 1.0 / i) for i in range(1, 7)]
+    view.render(history_of(events))
+    QApplication.processEvents()
+
+    def boxes():
+        return {n: line.label.mapRectToScene(line.label.boundingRect())
+                for n, line in view._baseline_lines.items()}
+
+    qtbot.waitUntil(lambda: view.plot.getViewBox().viewRange()[1][1] >= 1.2)
+    rects = boxes()
+    assert all(r.width() > 0 for r in rects.values())
+    names = sorted(rects)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            assert not rects[a].intersects(rects[b]), (a, b)
+    legend = view.legend.mapRectToScene(view.legend.boundingRect())
+    assert not any(r.intersects(legend) for r in rects.values())  # none hides under it
+    # the lowest line has nothing in its way: its label stays at the right end
+    assert view._baseline_lines["dense"].label.orthoPos == pytest.approx(0.97)
+
+
 def test_loss_view_smoothing_window_change_redraws(qtbot):
     losses, events = loss_events()
     view = make_view(qtbot, LossView)

@@ -6,11 +6,17 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QCheckBox, QLabel, QSpinBox, QVBoxLayout, QWidget
 
 from rnnviz.core.history import RunHistory, smooth
 from rnnviz.gui import theme
 from rnnviz.gui.views.base import BaseView, RangeAnchor, f32
+
+BASELINE_LABEL_PLACES = (0.97, 0.64, 0.31)
+"""Where a baseline's label can sit along its line (share of the plot's width, right first)."""
+BASELINE_LABEL_PX = 22.0
+"""Height of a baseline label (pixels): labels of lines closer than this go to other places."""
 
 HELP = """
 <p><b>What you see.</b> The loss (the training objective, in the model's scaled units) against
@@ -85,6 +91,9 @@ class LossView(BaseView):
 
         self.smooth_spin.valueChanged.connect(self._on_smooth_spin_value_changed)
         self.log_check.toggled.connect(self._on_log_check_toggled)
+        vb = self.plot.getViewBox()
+        vb.sigRangeChanged.connect(self._on_view_box_range_changed)
+        vb.sigResized.connect(self._on_view_box_resized)
 
     # ------------------------------------------------------------------ drawing
     @property
@@ -177,7 +186,43 @@ class LossView(BaseView):
                 line.label.setFormat(text)
             line.setValue(self._y_pos(value))
         self._baseline_values = dict(baselines)
+        self._place_baseline_labels()
         self._legend_entry(self._baseline_sample, "baselines (validation)", bool(baselines))
+
+    def _place_baseline_labels(self) -> None:
+        """Put each baseline's label where it overprints no other label and not the legend.
+
+        A label sits above the right end of its line; when that place is taken (lines closer
+        than a label's height, or the legend's box) it moves left to the next free place
+        (0.97, 0.64, 0.31 of the width).
+        """
+        vb = self.plot.getViewBox()
+        (_x0, _x1), (y0, y1) = vb.viewRange()
+        width, height = float(vb.width()), float(vb.height())
+        if not self._baseline_lines or height <= 0 or y1 <= y0:
+            return
+        taken = []  # boxes in the view box's pixels (y down): the legend, labels placed
+        if self.legend.isVisible() and self.legend.scene() is not None:
+            taken.append(self.legend.mapRectToItem(vb, self.legend.boundingRect()))
+        lines = sorted(((self._y_pos(self._baseline_values[n]), n)
+                        for n in self._baseline_lines if n in self._baseline_values),
+                       key=lambda t: (not math.isfinite(t[0]), t[0]))
+        for y, name in lines:
+            label = self._baseline_lines[name].label
+            if not math.isfinite(y):
+                continue
+            top = height - (y - y0) / (y1 - y0) * height  # the line, in pixels from the top
+            w = float(label.boundingRect().width())
+            place = BASELINE_LABEL_PLACES[0]
+            for p in BASELINE_LABEL_PLACES:
+                box = QRectF(p * width - w, top - BASELINE_LABEL_PX, w, BASELINE_LABEL_PX)
+                if not any(box.intersects(t) for t in taken):
+                    place = p
+                    break
+            taken.append(QRectF(place * width - w, top - BASELINE_LABEL_PX, w,
+                                BASELINE_LABEL_PX))
+            if label.orthoPos != place:
+                label.setPosition(place)
 
     def _set_lr_changes(self, changes: list[tuple[int, float]]) -> None:
         while len(self._lr_lines) < len(changes):
@@ -218,6 +263,12 @@ class LossView(BaseView):
     # ------------------------------------------------------------------ slots
     def _on_smooth_spin_value_changed(self, _value: int) -> None:
         self.refresh()
+
+    def _on_view_box_range_changed(self, *_args: object) -> None:
+        self._place_baseline_labels()
+
+    def _on_view_box_resized(self, *_args: object) -> None:
+        self._place_baseline_labels()
 
     def _on_log_check_toggled(self, checked: bool) -> None:
         self.plot.setLogMode(y=checked)

@@ -66,6 +66,7 @@ class BaseView(QWidget):
         self._help_box: QMessageBox | None = None
         self._cached_counts: dict[int, int] = {}  # scene id -> items seen by cache_axes
         self._graphics: list[pg.GraphicsView] | None = None
+        self._laid_out_at: Any = None  # size of the page of plots when prebuild() laid it out
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(4, 4, 4, 4)
@@ -165,6 +166,29 @@ class BaseView(QWidget):
             return self._message.text()
         return None
 
+    # ------------------------------------------------------------------ before a run
+    def prebuild(self) -> None:
+        """Get the view ready before a run, so that its first data do not stall the window.
+
+        Creates the plot items that are costly to make (:meth:`_prebuild`) and, while the
+        view is on screen showing its message, lays its page of plots out once at the
+        view's size (the page was first laid out when the first data arrived, while the
+        run trained). The main window calls this when data are ready; it is cheap to call
+        again.
+        """
+        self._prebuild()
+        if self._stack.currentWidget() is not self._message or not self.isVisible():
+            return
+        size = self._stack.size()
+        if size == self._laid_out_at:
+            return
+        self._stack.setCurrentWidget(self.content)  # lays the page out (no paint: same slot)
+        self._stack.setCurrentWidget(self._message)
+        self._laid_out_at = size
+
+    def _prebuild(self) -> None:
+        """Subclasses create their costly plot items here (called by :meth:`prebuild`)."""
+
     # ------------------------------------------------------------------ drawing
     def render(self, history: RunHistory) -> None:  # type: ignore[override]
         """Redraw from a RunHistory; returns at once when nothing changed since the last draw.
@@ -192,6 +216,10 @@ class BaseView(QWidget):
         the pixmaps (see :meth:`export_image`), so their text stays vector text.
         """
         for gv in self._graphics_views():
+            ci = gv.centralWidget
+            if ci is not None and ci.geometry().width() > gv.width() + 1:
+                # laid out wider while an item (a legend, a title) was wider: fit it again
+                ci.setGeometry(gv.range)
             scene = gv.scene()
             n = len(scene.items())
             if self._cached_counts.get(id(scene)) == n:
@@ -200,6 +228,9 @@ class BaseView(QWidget):
             for item in scene.items():
                 if isinstance(item, pg.AxisItem):
                     item.setCacheMode(AXIS_CACHE)
+                elif isinstance(item, pg.LabelItem) and "updateMin" not in vars(item) \
+                        and not isinstance(item.parentItem(), pg.LegendItem):
+                    hold_layout(item)  # titles: never wider than the view
 
     def _graphics_views(self) -> list[pg.GraphicsView]:
         if self._graphics is None:  # views create their plot widgets in __init__
@@ -440,11 +471,36 @@ def hold_layout(label: pg.LabelItem) -> pg.LabelItem:
     ``setText``; a longer text ("step 88" -> "step 132") then re-lays out the whole scene,
     every plot in it is resized and every axis redrawn (a 10-40 ms stall per probe). Call
     this after each ``setText`` (or ``theme.set_title``): the label takes the width its row
-    gives it and a text longer than that runs past its end instead of widening the layout.
+    gives it and a text longer than that wraps onto more lines instead of widening the
+    layout (a scene wider than its view was cut off on the right: title, axis and legend).
+
+    pyqtgraph also puts the text's width back as the minimum at every resize of the label
+    (``LabelItem.resizeEvent`` calls ``updateMin``); the first call replaces that label's
+    ``updateMin`` so the hold lasts. :meth:`BaseView.cache_axes` holds every label of a view
+    that is not a legend entry.
     """
     label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+    if "updateMin" not in vars(label):  # once per label
+        natural = label.updateMin
+
+        def update_min() -> None:
+            _wrap_to_width(label)
+            natural()
+            label.setMinimumWidth(0)
+
+        label.updateMin = update_min  # type: ignore[method-assign]
+        update_min()
     label.setMinimumWidth(0)
     return label
+
+
+def _wrap_to_width(label: pg.LabelItem) -> None:
+    """Wrap a label's text at the label's width when it is wider (one line otherwise)."""
+    item = label.item
+    width = float(label.size().width())
+    item.setTextWidth(-1)
+    if width > 40 and item.boundingRect().width() > width:
+        item.setTextWidth(width)
 
 
 NICE_STEPS = (1.0, 2.0, 5.0)

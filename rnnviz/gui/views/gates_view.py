@@ -162,12 +162,12 @@ class GatesView(BaseView):
         return self._trace
 
     # ------------------------------------------------------------------ building
-    def prebuild(self) -> None:
+    def _prebuild(self) -> None:
         """Create the plot items now (a plot, an image and a colour bar per gate, ~0.1 s).
 
         The first probe otherwise pays for it while training runs, as a stall of the window;
-        the main window calls this when data are ready, before a run can start. Calling it
-        again does nothing.
+        :meth:`prebuild` (the main window calls it when data are ready) calls this. Calling
+        it again does nothing.
         """
         if self._rows:
             return
@@ -208,7 +208,7 @@ class GatesView(BaseView):
         key = (gates, F, tuple(trace.feature_names))
         if key == self._structure:
             return
-        self.prebuild()
+        self._prebuild()
         old = self._structure
         self._structure = key
         self._x_steps = 0

@@ -80,13 +80,17 @@ class BaseView(QWidget):
         self._subtitle_label.setStyleSheet(f"color: {theme.COLORS['message']};")
         # the subtitle changes while training ("epoch 3 · 120 batches"): its width must never
         # widen the dock (that resized every view in the column, and a resize redraws all
-        # their axes); in a narrow dock the end of the text is cut instead
+        # their axes), nor move the header's controls (each move repainted the whole header
+        # row, 1.6 ms a frame): it takes a fixed share of the row, and in a narrow dock the
+        # end of the text is cut
         self._subtitle_label.setMinimumWidth(1)
+        self._subtitle_label.setSizePolicy(QSizePolicy.Policy.Ignored,
+                                           QSizePolicy.Policy.Preferred)
         self._note_label = QLabel("")
         self._note_label.setStyleSheet("color: #b35900; font-weight: bold;")
         self.header_layout.addWidget(self._title_label)
         self.header_layout.addWidget(self._note_label)
-        self.header_layout.addWidget(self._subtitle_label)
+        self.header_layout.addWidget(self._subtitle_label, 1)
         self.header_layout.addStretch(1)
         self._controls_at = self.header_layout.count()
         self.help_button = QToolButton(self)

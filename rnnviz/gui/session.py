@@ -12,11 +12,15 @@ How training reaches the screen (DESIGN.md §3):
    :class:`~rnnviz.core.history.RunHistory`), in order, and the numbers the status bar
    shows are noted.
 3. A :class:`QTimer` at ``redraw_hz`` (15 Hz) calls ``render(history)`` on the views on
-   screen whose data changed, and paints them at once. The redraw rate does not depend on
-   how fast training runs. A frame redraws the stalest views first and stops after
-   :data:`FRAME_BUDGET_MS` (the rest follow in the next frames), so input is never blocked
-   for long; and when frames are slow the interval stretches so that drawing takes at most
-   :data:`MAX_GUI_SHARE` of the time (the GUI thread shares Python's GIL with training).
+   screen whose data changed, and paints them at once (a view whose ``render`` returns
+   False had nothing new, e.g. the gates while only batches arrive, and is not painted).
+   The redraw rate does not depend on how fast training runs. A frame redraws the stalest
+   views first and stops after :data:`FRAME_BUDGET_MS` (the rest follow in the next
+   frames), so input is never blocked for long; and when frames are costly the interval
+   stretches so that drawing holds Python's GIL at most :data:`MAX_GUI_SHARE` of the time:
+   the GUI thread shares the GIL with training, and every millisecond it holds it is a
+   millisecond training waits (measured as the GUI thread's CPU time; its wall time is
+   about twice that while training runs, because it also waits for the GIL).
 4. Pause, resume, step, stop and learning-rate changes go through the engine's
    ``TrainingControl`` and take effect between batches.
 5. :meth:`shutdown` (window closing) requests a stop, waits a bounded time for the worker
@@ -58,11 +62,12 @@ log = logging.getLogger(__name__)
 BIG_FILE_BYTES = 5 * 1024 * 1024
 """CSV files larger than this are read on a worker thread, with progress."""
 
-MAX_GUI_SHARE = 0.3
-"""Drawing may take at most this share of the GUI thread's time (the interval stretches)."""
-FRAME_BUDGET_MS = 12.0
-"""A frame stops redrawing further views once it has spent this long (the rest follow in the
-next frames, stalest first), so one frame never blocks input for long."""
+MAX_GUI_SHARE = 0.2
+"""Drawing may hold the GIL (use the GUI thread's CPU) at most this share of the time: the
+interval stretches after costly frames. Training loses about 1.2x this share."""
+FRAME_BUDGET_MS = 16.0
+"""A frame stops redrawing further views once it has taken this long (wall clock; the rest
+follow in the next frames, stalest first), so one frame never blocks input for long."""
 MAX_INTERVAL_MS = 250
 """Longest redraw interval (4 Hz) however slow the views are."""
 
@@ -243,7 +248,11 @@ class TrainingSession(QObject):
         self.finished_event: Finished | None = None
         self.redraws = 0
         self.frames: deque[tuple[float, float, int]] = deque(maxlen=10_000)
-        """Timer frames that drew: (perf_counter at start, milliseconds, views drawn)."""
+        """Timer frames that drew: (perf_counter at start, milliseconds of the GUI thread's
+        CPU the frame used -- the time it held Python's GIL --, views drawn)."""
+        self.frame_walls: deque[float] = deque(maxlen=10_000)
+        """Wall-clock milliseconds of the same frames (longer: the GUI thread also waits
+        for the GIL while training holds it)."""
         self.render_errors: list[str] = []
         self._views: list[Any] = []
         self._view_version: dict[int, int] = {}
@@ -287,9 +296,10 @@ class TrainingSession(QObject):
         """Redraw one view now (e.g. when its dock becomes visible)."""
         self._render(view)
 
-    def _render(self, view: Any) -> None:
+    def _render(self, view: Any) -> bool:
+        """Redraw one view; False when it had nothing new to draw (it is then not painted)."""
         try:
-            view.render(self.history)
+            return view.render(self.history) is not False
         except Exception:  # noqa: BLE001 - one broken view must not stop the others
             key = id(view)
             details = traceback.format_exc()
@@ -304,6 +314,7 @@ class TrainingSession(QObject):
                     "keep working. This is a bug in rnnviz: please report the details.",
                     details,
                 )
+            return True
 
     @Slot()
     def _on_timer_timeout(self) -> None:
@@ -314,26 +325,33 @@ class TrainingSession(QObject):
         if version == self._drawn_version:
             return
         t0 = time.perf_counter()
+        c0 = time.thread_time()
         dirty = [v for v in self._views
                  if self._view_version.get(id(v)) != version and on_screen(v)]
         dirty.sort(key=lambda v: self._view_drawn_at.get(id(v), 0.0))
         done = 0
+        finished = True
         for view in dirty:
-            self._render(view)
-            self._paint_now(view)
+            if done and (time.perf_counter() - t0) * 1000.0 >= FRAME_BUDGET_MS:
+                finished = False  # the rest follow in the next frames, stalest first
+                break
             self._view_version[id(view)] = version
+            if not self._render(view):
+                continue  # nothing it shows changed (e.g. a probe view while batches arrive)
+            self._paint_now(view)
             self._view_drawn_at[id(view)] = time.perf_counter()
             done += 1
-            if (time.perf_counter() - t0) * 1000.0 >= FRAME_BUDGET_MS:
-                break
-        if done == len(dirty):
+        if finished:
             self._drawn_version = version
+        self.redrawn.emit()  # the status bar follows every new batch
+        if not done:
+            return
         self.redraws += 1
-        self.redrawn.emit()
-        ms = (time.perf_counter() - t0) * 1000.0
+        ms = (time.thread_time() - c0) * 1000.0
         self.frames.append((t0, ms, done))
-        # The GUI thread and the worker share the GIL: drawing may take at most
-        # MAX_GUI_SHARE of the time, so slow frames get a longer interval (<= 250 ms).
+        self.frame_walls.append((time.perf_counter() - t0) * 1000.0)
+        # The GUI thread and the worker share the GIL: drawing may hold it at most
+        # MAX_GUI_SHARE of the time, so costly frames get a longer interval (<= 250 ms).
         self._timer.setInterval(int(min(max(self._base_interval, ms / MAX_GUI_SHARE),
                                         MAX_INTERVAL_MS)))
 
@@ -345,6 +363,9 @@ class TrainingSession(QObject):
             scenes = [gv.scene() for gv in view.findChildren(QGraphicsView)
                       if gv.scene() is not None] if hasattr(view, "findChildren") else []
             self._scenes[id(view)] = scenes
+        # lay out first what drawing changed (a longer label, a new legend entry): otherwise
+        # the layout runs after the frame and the view is painted a second time
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
         for scene in scenes:
             QCoreApplication.sendPostedEvents(scene, QEvent.Type.MetaCall)
         window = QWidget.window(view) if isinstance(view, QWidget) else None

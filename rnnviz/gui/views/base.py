@@ -194,20 +194,31 @@ class BaseView(QWidget):
         """Subclasses create their costly plot items here (called by :meth:`prebuild`)."""
 
     # ------------------------------------------------------------------ drawing
-    def render(self, history: RunHistory) -> None:  # type: ignore[override]
-        """Redraw from a RunHistory; returns at once when nothing changed since the last draw.
+    def render(self, history: RunHistory) -> bool:  # type: ignore[override]
+        """Redraw from a RunHistory; returns at once when the history has not changed since
+        the last draw.
 
         Parameters
         ----------
         history : RunHistory
+
+        Returns
+        -------
+        bool
+            False when nothing the view shows changed (the history did not change, or
+            ``_draw`` said so by returning False, e.g. a probe view while only batches
+            arrive): the caller need not repaint it. True otherwise.
         """
         key = (id(history), history.version, id(history.started))
         if key == self._drawn_key:
-            return
+            return False
         self._history = history
-        self._draw(history)
+        changed = self._draw(history)
         self._drawn_key = key
+        if changed is False:
+            return False
         self.cache_axes()
+        return True
 
     def cache_axes(self) -> None:
         """Paint every axis of the view (tick labels, grid lines) from a pixmap kept by Qt.
@@ -255,7 +266,8 @@ class BaseView(QWidget):
         self._clear()
         self.show_message(self.empty_message)
 
-    def _draw(self, history: RunHistory) -> None:  # pragma: no cover - abstract
+    def _draw(self, history: RunHistory) -> bool | None:  # pragma: no cover - abstract
+        """Draw ``history``; return False when nothing drawn changed (else None or True)."""
         raise NotImplementedError
 
     def _clear(self) -> None:

@@ -232,9 +232,9 @@ class ForecastView(BaseView):
         return x
 
     # ------------------------------------------------------------------ drawing
-    def _draw(self, history: RunHistory) -> None:
+    def _draw(self, history: RunHistory) -> bool | None:
         if history.forecast is self._forecast and self.message is None:
-            return  # a batch arrived, the forecast did not change
+            return False  # a batch arrived, the forecast did not change: no repaint
         if self._forecast is None and history.forecast is not None:
             self.plot.enableAutoRange()  # a run's first forecast: show it, and past the end
         self._forecast = history.forecast

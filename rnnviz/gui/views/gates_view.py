@@ -272,7 +272,7 @@ class GatesView(BaseView):
         self._cursors.append(line)
 
     # ------------------------------------------------------------------ drawing
-    def _draw(self, history: RunHistory) -> None:
+    def _draw(self, history: RunHistory) -> bool | None:
         snaps = history.snapshots
         if not snaps:
             self._clear()
@@ -280,7 +280,7 @@ class GatesView(BaseView):
             return
         key = (len(snaps), id(snaps[-1]))
         if key == self._snap_key and self._trace is not None and self.message is None:
-            return  # batches arrived, no new probe
+            return False  # batches arrived, no new probe: nothing to repaint
         self._snap_key = key
         self._snapshots = list(snaps)
         idx = self.timeline.update_snapshots(self._snapshots)

@@ -118,7 +118,7 @@ class InfluenceView(BaseView):
         """The sentence above the plot (HTML)."""
         return str(self.reach_item.text)
 
-    def _draw(self, history: RunHistory) -> None:
+    def _draw(self, history: RunHistory) -> bool | None:
         snaps = history.snapshots
         if not snaps:
             self._clear()
@@ -126,7 +126,7 @@ class InfluenceView(BaseView):
             return
         key = (len(snaps), id(snaps[-1]))
         if key == self._snap_key and self.message is None:
-            return
+            return False  # no new probe: nothing to repaint
         self._snap_key = key
         self.show_content()
         trace = snaps[-1].trace

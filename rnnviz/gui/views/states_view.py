@@ -198,7 +198,7 @@ class StatesView(BaseView):
         self._update_lines()
 
     # ------------------------------------------------------------------ drawing
-    def _draw(self, history: RunHistory) -> None:
+    def _draw(self, history: RunHistory) -> bool | None:
         snaps = history.snapshots
         if not snaps:
             self._clear()
@@ -206,7 +206,7 @@ class StatesView(BaseView):
             return
         key = (len(snaps), id(snaps[-1]))
         if key == self._snap_key and self._trace is not None and self.message is None:
-            return
+            return False  # no new probe: nothing to repaint
         self._snap_key = key
         self._snapshots = list(snaps)
         self._show_snapshot(self.timeline.update_snapshots(self._snapshots))

@@ -159,6 +159,60 @@ def test_each_view_runs_alone_on_demo_data(qtbot, name, tmp_path):
     assert shot.stat().st_size > 5000
 
 
+@pytest.mark.parametrize("name", VIEW_NAMES)
+def test_each_view_fits_a_small_dock_without_cutting_its_plots(qtbot, name):
+    # a 1280x800 window gives a view about 390x330 px. A title, a legend or a header text
+    # wider than that used to make the plots' scene wider than the view, which then cut the
+    # right part off (titles, axes, legends, the last time steps), on screen and in pictures
+    from PySide6.QtWidgets import QApplication
+
+    from rnnviz.gui.views.demo import demo_series
+
+    view = VIEWS[name]()
+    qtbot.addWidget(view)
+    view.resize(390, 330)
+    view.show()
+    qtbot.waitExposed(view)
+    if name == "forecast":
+        view.set_series(demo_series())
+    view.render(demo_history("lstm"))
+    for _ in range(3):  # deferred layout passes
+        QApplication.processEvents()
+    assert view.message is None
+    for gv in view.findChildren(pg.GraphicsView):
+        if not gv.isVisible():
+            continue
+        scene_width = gv.centralWidget.geometry().width()
+        assert scene_width <= gv.width() + 1, (name, scene_width, gv.width())
+        for item in gv.centralWidget.items if hasattr(gv.centralWidget, "items") else []:
+            if isinstance(item, pg.PlotItem):  # every plot has room for its data
+                assert item.getViewBox().height() >= 10, (name, item.titleLabel.text)
+
+
+def test_gates_and_states_scroll_rather_than_squeeze_their_heatmaps(qtbot):
+    from PySide6.QtWidgets import QApplication
+
+    from rnnviz.gui.views.gates_view import MAP_MIN_PX
+
+    history = demo_history("lstm")
+    for cls in (GatesView, StatesView):
+        view = make_view(qtbot, cls)
+        view.resize(390, 300)
+        view.show()
+        qtbot.waitExposed(view)
+        view.render(history)
+        for _ in range(3):
+            QApplication.processEvents()
+        plots = ([view.input_plot, *view.gate_plots.values()] if cls is GatesView
+                 else [view.cell_plot, view.hidden_plot, view.line_plot, view.cell_line_plot])
+        heights = [p.getViewBox().height() for p in plots]
+        assert min(heights) >= MAP_MIN_PX - 1, (cls.__name__, heights)
+        area = view.graphics.parentWidget().parentWidget()  # viewport, then the scroll area
+        assert view.graphics.height() > area.viewport().height()  # the page scrolls
+        # pictures show the whole page, not the part scrolled into view
+        assert view._image_widget().grab().height() == view.graphics.height()
+
+
 # ---------------------------------------------------------------------- LossView
 def loss_events():
     losses = [0.9, 0.7, 0.8, 0.5, 0.4, 0.45]

@@ -23,13 +23,15 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
+    QFrame,
     QGraphicsItem,
     QHBoxLayout,
     QLabel,
     QMessageBox,
+    QScrollArea,
     QSizePolicy,
     QSlider,
     QStackedWidget,
@@ -117,6 +119,9 @@ class BaseView(QWidget):
     # ------------------------------------------------------------------ header helpers
     def add_header_widget(self, widget: QWidget) -> QWidget:
         """Put a control in the header, left of the "?" button."""
+        if isinstance(widget, QComboBox):  # as wide as its longest item: the subtitle gives way
+            widget.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            widget.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.header_layout.insertWidget(self._controls_at, widget)
         self._controls_at += 1
         return widget
@@ -231,21 +236,20 @@ class BaseView(QWidget):
         the pixmaps (see :meth:`export_image`), so their text stays vector text.
         """
         for gv in self._graphics_views():
+            scene = gv.scene()
+            n = len(scene.items())
+            if self._cached_counts.get(id(scene)) != n:
+                self._cached_counts[id(scene)] = n
+                for item in scene.items():
+                    if isinstance(item, pg.AxisItem):
+                        item.setCacheMode(AXIS_CACHE)
+                    elif isinstance(item, pg.LabelItem) and "updateMin" not in vars(item) \
+                            and not isinstance(item.parentItem(), pg.LegendItem):
+                        hold_layout(item)  # titles: never wider than the view
             ci = gv.centralWidget
             if ci is not None and ci.geometry().width() > gv.width() + 1:
                 # laid out wider while an item (a legend, a title) was wider: fit it again
                 ci.setGeometry(gv.range)
-            scene = gv.scene()
-            n = len(scene.items())
-            if self._cached_counts.get(id(scene)) == n:
-                continue
-            self._cached_counts[id(scene)] = n
-            for item in scene.items():
-                if isinstance(item, pg.AxisItem):
-                    item.setCacheMode(AXIS_CACHE)
-                elif isinstance(item, pg.LabelItem) and "updateMin" not in vars(item) \
-                        and not isinstance(item.parentItem(), pg.LegendItem):
-                    hold_layout(item)  # titles: never wider than the view
 
     def _graphics_views(self) -> list[pg.GraphicsView]:
         if self._graphics is None:  # views create their plot widgets in __init__
@@ -475,6 +479,63 @@ def nan_reduce(fn: Any, a: np.ndarray, axis: int = 0) -> np.ndarray:
         return fn(a, axis=axis)
 
 
+def fit_legend_columns(legend: pg.LegendItem, graphics: pg.GraphicsLayoutWidget,
+                       counts: tuple[int, ...] = (8, 4, 2)) -> bool:
+    """Give a legend that sits in a layout row as many columns as fit in its page's width.
+
+    Tries ``counts`` (most first), else one column. A legend with a fixed column count made
+    the page wider than a narrow view, which then cut its plots off on the right. The legend
+    takes the size its lines need (fixed size policy: no taller row than its lines), and the
+    page is laid out again at once. Returns True when the legend changed.
+
+    No fixed width or height is set: the legend sets its own geometry from its labels, and
+    a QGraphicsWidget kept outside its own limits is resized by Qt at unexpected times.
+    """
+    items = legend.items
+    each = [float(sample.boundingRect().width() + label.preferredWidth() + 6)
+            for sample, label in items]
+    width = float(graphics.width()) - 20.0
+    cols, need = 1, max(each, default=0.0)
+    for c in counts:
+        w = sum(max(each[i::c], default=0.0) for i in range(c))
+        if w <= width:
+            cols, need = c, w
+            break
+    key = (cols, round(need), len(items))
+    if getattr(legend, "_rnnviz_fit", None) == key:
+        return False
+    legend._rnnviz_fit = key  # type: ignore[attr-defined]
+    legend.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+    legend.setColumnCount(cols)
+    legend.updateGeometry()
+    graphics.ci.setGeometry(graphics.range)  # lay the page out again now
+    return True
+
+
+def scroll_page(graphics: pg.GraphicsLayoutWidget) -> QScrollArea:
+    """Put a page of plots in a vertical scroll area.
+
+    In a small window the page then scrolls instead of squeezing each plot to a few pixels;
+    call :func:`fit_page_height` when its rows or their titles change and when the view is
+    resized. Pictures of ``graphics`` show the whole page.
+    """
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    area.setWidget(graphics)
+    return area
+
+
+def fit_page_height(graphics: pg.GraphicsLayoutWidget) -> None:
+    """Make a scrolled page of plots at least as tall as its rows need (titles, the least
+    heights of the plots' view boxes, axes); below that its scroll area scrolls. Titles wrap
+    in a narrow view, so the height needed follows the width."""
+    need = int(graphics.ci.effectiveSizeHint(Qt.SizeHint.MinimumSize).height()) + 2
+    if abs(need - graphics.minimumHeight()) > 2:
+        graphics.setMinimumHeight(need)
+
+
 def f32(a: Any) -> np.ndarray:
     """float32, C-contiguous (what pyqtgraph draws fastest)."""
     return np.ascontiguousarray(a, dtype=np.float32)
@@ -497,17 +558,60 @@ def hold_layout(label: pg.LabelItem) -> pg.LabelItem:
     """
     label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
     if "updateMin" not in vars(label):  # once per label
-        natural = label.updateMin
-
-        def update_min() -> None:
-            _wrap_to_width(label)
-            natural()
-            label.setMinimumWidth(0)
-
-        label.updateMin = update_min  # type: ignore[method-assign]
-        update_min()
+        label.updateMin = lambda: _held_update_min(label)  # type: ignore[method-assign]
+        _held_update_min(label)
     label.setMinimumWidth(0)
     return label
+
+
+def _held_update_min(label: pg.LabelItem) -> None:
+    """``LabelItem.updateMin`` for a held label: no minimum width, the wrapped text's height.
+
+    pyqtgraph's own first sets the minimum to the text's full width, wider than a held
+    label, and Qt resizes a widget smaller than its minimum at once; here the limits never
+    exclude the label's size.
+    """
+    _wrap_to_width(label)
+    bounds = label.itemRect()
+    w, h = float(bounds.width()), float(bounds.height())
+    label._sizeHint = {  # what LabelItem.sizeHint reads
+        Qt.SizeHint.MinimumSize: (0.0, h),
+        Qt.SizeHint.PreferredSize: (w, h),
+        Qt.SizeHint.MaximumSize: (-1, -1),
+        Qt.SizeHint.MinimumDescent: (0, 0),
+    }
+    _fit_title_row(label)
+    label.setMinimumWidth(0)
+    label.setMinimumHeight(min(h, label.maximumHeight()))
+    label.updateGeometry()
+
+
+def _fit_title_row(label: pg.LabelItem) -> None:
+    """A plot's title row is 30 px high in pyqtgraph: make it as high as a wrapped title.
+
+    Done from the event loop, not at once: this runs from the label's resize, which Qt also
+    sends while the plot is being destroyed, and changing the plot's layout then crashed Qt.
+    """
+    plot = label.parentItem()
+    if not isinstance(plot, pg.PlotItem) or plot.titleLabel is not label \
+            or label.maximumHeight() <= 0:  # 0: the plot has no title
+        return
+    if abs(label.maximumHeight() - _title_height(label)) > 0.5:
+        QTimer.singleShot(0, plot, lambda: _set_title_row(plot))  # dropped if plot goes
+
+
+def _title_height(label: pg.LabelItem) -> float:
+    return max(30.0, float(np.ceil(label.item.boundingRect().height())))
+
+
+def _set_title_row(plot: pg.PlotItem) -> None:
+    label = plot.titleLabel
+    if label.maximumHeight() <= 0:
+        return
+    need = _title_height(label)
+    if abs(label.maximumHeight() - need) > 0.5:
+        label.setMaximumHeight(need)
+        plot.layout.setRowFixedHeight(0, need)
 
 
 def _wrap_to_width(label: pg.LabelItem) -> None:

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from rnnviz.core.events import ForecastReady
 from rnnviz.core.history import RunHistory
 from rnnviz.gui import export, theme
-from rnnviz.gui.views.base import BaseView, f32, fill_combo
+from rnnviz.gui.views.base import BaseView, f32, fill_combo, fit_legend_columns
 
 METRICS = (("mae", "MAE"), ("rmse", "RMSE"), ("mase", "MASE"), ("smape", "sMAPE"))
 """Metric keys of ``ForecastReady.metrics`` and their column titles."""
@@ -81,7 +81,7 @@ class ForecastView(BaseView):
         self.plot: pg.PlotItem = self.graphics.addPlot()
         theme.style_plot(self.plot, x="row", y="value")
         # the legend sits in its own row under the plot: the series fills the plot's corners.
-        # Its columns follow the view's width (see _fit_layout): a fixed 4 columns made the
+        # Its columns follow the width (fit_legend_columns): a fixed 4 columns made the
         # scene wider than a narrow view, which then cut the plot's right part off
         self.legend = pg.LegendItem(colCount=2, labelTextColor=theme.FOREGROUND,
                                     labelTextSize="9pt")
@@ -159,12 +159,12 @@ class ForecastView(BaseView):
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setCollapsible(0, False)
         self._laid_out: Qt.Orientation | None = None
-        self._legend_cols: int | None = None
         lay = QVBoxLayout(self.content)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.splitter)
 
         self.target_combo.currentIndexChanged.connect(self._on_target_combo_changed)
+        self.graphics.sigDeviceRangeChanged.connect(self._on_graphics_resized)
         self.split_combo.currentIndexChanged.connect(self._on_split_combo_changed)
 
     # ------------------------------------------------------------------ inputs
@@ -246,7 +246,7 @@ class ForecastView(BaseView):
         self._fit_layout()
 
     def _fit_layout(self) -> None:
-        """Table beside the plot in a wide view, under it otherwise; legend columns that fit.
+        """Table beside the plot in a wide view, under it otherwise.
 
         The plot keeps about two thirds of the room when the orientation changes; the user's
         own splitter position is kept while it does not.
@@ -260,29 +260,6 @@ class ForecastView(BaseView):
             total = max(w if wide else h, 2)
             first = int(total * (0.62 if wide else 0.64))
             self.splitter.setSizes([first, total - first])
-        self._fit_legend(self.graphics.width() if self.isVisible() else w)
-
-    def _fit_legend(self, width: float) -> None:
-        """As many legend columns (4, 2 or 1) as fit in ``width`` pixels."""
-        items = self.legend.items
-        each = [float(sample.boundingRect().width() + label.preferredWidth() + 6)
-                for sample, label in items]
-        cols, need = 1, max(each, default=0.0)
-        for c in (4, 2):
-            w = sum(max(each[i::c], default=0.0) for i in range(c))
-            if w + 20 <= width:
-                cols, need = c, w
-                break
-        if cols != self._legend_cols:
-            self._legend_cols = cols
-            self.legend.setColumnCount(cols)
-            # the legend otherwise keeps the width its labels had in the old layout (a scene
-            # wider than the view cuts the plot off on the right) and grows taller than its lines
-            self.legend.setFixedWidth(need)
-            rows = -(-len(items) // cols)
-            line = max((label.preferredHeight() for _s, label in items), default=20.0)
-            self.legend.setFixedHeight(rows * min(line, 22.0) + 4)
-            self.graphics.ci.setGeometry(self.graphics.range)  # lay the scene out again now
 
     def _redraw(self) -> None:
         fc = self._forecast
@@ -435,6 +412,9 @@ class ForecastView(BaseView):
     # ------------------------------------------------------------------ slots
     def _on_target_combo_changed(self, _i: int) -> None:
         self._redraw()
+
+    def _on_graphics_resized(self, *_args: Any) -> None:
+        fit_legend_columns(self.legend, self.graphics, (4, 2))
 
     def _on_split_combo_changed(self, _i: int) -> None:
         self._fill_table()

@@ -32,14 +32,18 @@ from rnnviz.gui.views.base import (
     SnapshotSlider,
     f32,
     fill_combo,
+    fit_page_height,
     hold_layout,
     layer_labels,
+    scroll_page,
     window_labels,
 )
 
 AXIS_WIDTH = 52
 MAX_GATES = 4
 """Gate rows built once per view (LSTM has 4 gates, GRU 3)."""
+MAP_MIN_PX = 36
+"""Least height of a heatmap (and of the input curves); a shorter view scrolls its plots."""
 NO_GATES = "a plain RNN has no gates; see States"
 
 GATE_TITLES = {
@@ -116,7 +120,10 @@ class GatesView(BaseView):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addLayout(controls)
         lay.addWidget(self.timeline)
-        lay.addWidget(self.graphics, 1)
+        # a small window scrolls the plots rather than squeezing each heatmap to a few pixels
+        self.scroll = scroll_page(self.graphics)
+        lay.addWidget(self.scroll, 1)
+        self._units_ticked = 0  # units H the heatmaps' unit axes are labelled for
 
         self._structure: tuple[Any, ...] | None = None
         self._x_steps = 0
@@ -180,6 +187,7 @@ class GatesView(BaseView):
                                                brush=theme.color("cursor"))
         ip.addItem(self.input_marker)
         self.input_plot = ip
+        ip.getViewBox().setMinimumHeight(MAP_MIN_PX)
         self._add_cursor(ip)
         for r in range(1, MAX_GATES + 1):
             p = self.graphics.addPlot(row=r, col=0)
@@ -227,6 +235,7 @@ class GatesView(BaseView):
                 ci.removeItem(p)
                 ci.removeItem(bar)
             ci.layout.setRowStretchFactor(r + 1, 3 if shown else 0)
+            p.getViewBox().setMinimumHeight(MAP_MIN_PX if shown else 0)
             if not shown:
                 img.clear()
                 continue
@@ -244,6 +253,17 @@ class GatesView(BaseView):
             self.gate_plots[g] = p
             self.colorbars[g] = bar
         self._rows_shown = len(gates)
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """The page is as tall as its rows need (MAP_MIN_PX per heatmap); the view scrolls."""
+        if self._rows_shown:
+            fit_page_height(self.graphics)
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        if self._rows_shown:
+            QTimer.singleShot(0, self, self._fit_height)  # once the titles have re-wrapped
 
     def _build_inputs(self, trace: Trace) -> None:
         """One curve per input feature in the input plot (cheap: no new plot)."""
@@ -329,6 +349,13 @@ class GatesView(BaseView):
             img.setRect(QRectF(-0.5, -0.5, a.shape[1], a.shape[0]))
             for u in range(a.shape[0]):
                 cols[f"{g}_u{u}"] = a[u]
+        H = next((int(trace.gates[g].shape[-1]) for g in self.images), 0)
+        if H != self._units_ticked:
+            # first and last unit only: more labels overprint on a short heatmap
+            ticks = [[(0.0, "0")] + ([(float(H - 1), str(H - 1))] if H > 1 else []), []]
+            for p in self.gate_plots.values():
+                p.getAxis("left").setTicks(ticks)
+            self._units_ticked = H
         self._columns = cols
         if self.input_plot is not None:
             theme.set_title(
@@ -336,6 +363,7 @@ class GatesView(BaseView):
                 f"input window {w + 1} (scaled) · layer {layer + 1} · "
                 f"{trace.cell_type.upper()} probe at epoch {trace.epoch}, step {trace.step}")
             hold_layout(self.input_plot.titleLabel)
+            self._fit_height()  # a longer title may take another line
         self._set_cursor(self.time_step)
 
     def _set_cursor(self, t: int) -> None:

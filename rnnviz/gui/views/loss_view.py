@@ -13,8 +13,10 @@ from rnnviz.core.history import RunHistory, smooth
 from rnnviz.gui import theme
 from rnnviz.gui.views.base import BaseView, RangeAnchor, f32
 
-BASELINE_LABEL_PLACES = (0.97, 0.64, 0.31)
-"""Where a baseline's label can sit along its line (share of the plot's width, right first)."""
+BASELINE_LABEL_RIGHT = 0.97
+"""A baseline's label ends here along its line (share of the plot's width) unless taken."""
+BASELINE_LABEL_GAP = 10.0
+"""Pixels between two baseline labels put side by side."""
 BASELINE_LABEL_PX = 22.0
 """Height of a baseline label (pixels): labels of lines closer than this go to other places."""
 
@@ -193,8 +195,9 @@ class LossView(BaseView):
         """Put each baseline's label where it overprints no other label and not the legend.
 
         A label sits above the right end of its line; when that place is taken (lines closer
-        than a label's height, or the legend's box) it moves left to the next free place
-        (0.97, 0.64, 0.31 of the width).
+        than a label's height, or the legend's box) it moves left, one label width at a time,
+        to the first free place, then under the line; with no free place left, to where it
+        overlaps least.
         """
         vb = self.plot.getViewBox()
         (_x0, _x1), (y0, y1) = vb.viewRange()
@@ -213,15 +216,25 @@ class LossView(BaseView):
                 continue
             top = height - (y - y0) / (y1 - y0) * height  # the line, in pixels from the top
             w = float(label.boundingRect().width())
-            place = BASELINE_LABEL_PLACES[0]
-            for p in BASELINE_LABEL_PLACES:
-                box = QRectF(p * width - w, top - BASELINE_LABEL_PX, w, BASELINE_LABEL_PX)
-                if not any(box.intersects(t) for t in taken):
-                    place = p
-                    break
-            taken.append(QRectF(place * width - w, top - BASELINE_LABEL_PX, w,
-                                BASELINE_LABEL_PX))
-            if label.orthoPos != place:
+            # right ends to try: the line's right end, then one label width further left...
+            ends = [BASELINE_LABEL_RIGHT * width]
+            while ends[-1] - 2 * w - BASELINE_LABEL_GAP >= 0:
+                ends.append(ends[-1] - w - BASELINE_LABEL_GAP)
+            # ... above the line first, then under it; else where it overlaps least
+            tries = [(e, above) for above in (True, False) for e in ends]
+
+            def box(end: float, above: bool, w: float = w, top: float = top) -> QRectF:
+                y = top - BASELINE_LABEL_PX if above else top
+                return QRectF(end - w, y, w, BASELINE_LABEL_PX)
+
+            def overlap(r: QRectF) -> float:
+                return sum(r.intersected(t).width() * r.intersected(t).height() for t in taken)
+
+            end, above = min(tries, key=lambda t: overlap(box(*t)))  # the first of the best
+            taken.append(box(end, above))
+            place, anchor = end / width, (1, 1) if above else (1, 0)
+            if abs(label.orthoPos - place) > 1e-6 or label.anchors[0] != anchor:
+                label.anchors = [anchor, anchor]
                 label.setPosition(place)
 
     def _set_lr_changes(self, changes: list[tuple[int, float]]) -> None:

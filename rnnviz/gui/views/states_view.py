@@ -13,9 +13,11 @@ Colour levels are fixed for a probe (they never follow the mouse or the animatio
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QRectF, Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -34,12 +36,17 @@ from rnnviz.gui.views.base import (
     SnapshotSlider,
     f32,
     fill_combo,
+    fit_legend_columns,
+    fit_page_height,
     hold_layout,
     layer_labels,
+    scroll_page,
     window_labels,
 )
 
 AXIS_WIDTH = 52
+MAP_MIN_PX = 36
+"""Least height of each plot's data area; a shorter view scrolls its plots."""
 DEFAULT_UNITS = 3
 
 HELP = """
@@ -49,8 +56,8 @@ layer outputs at each step) as heatmaps, x = time step (0 = oldest), y = unit; b
 units ticked in the list on the right as lines (h, then c).</p>
 <p><b>Colour scales.</b> h is bounded by tanh, so its scale is fixed at −1..1 (blue negative,
 white zero, red positive). c is not bounded: its scale is symmetric at the 99th percentile of
-|c| over the whole probe (stated on the colour bar), fixed for that probe, so switching layer or
-window does not change what a colour means.</p>
+|c| over the whole probe (stated on the colour bar as "p99"), fixed for that probe, so
+switching layer or window does not change what a colour means.</p>
 <p><b>How to read it.</b> Units whose c drifts steadily carry information along the window
 (counters, running sums); units that follow the input closely react without remembering. A
 plain RNN's h often forgets within a few steps: compare it with an LSTM's c on the same data.
@@ -74,15 +81,15 @@ def hidden_levels(hidden: np.ndarray) -> tuple[tuple[float, float], str]:
     """Fixed levels for h and the words that describe them."""
     finite = np.asarray(hidden)[np.isfinite(hidden)]
     if finite.size == 0 or float(np.abs(finite).max()) <= 1.0 + 1e-6:
-        return (-1.0, 1.0), "h  (fixed −1..1)"
+        return (-1.0, 1.0), "h, fixed −1..1"
     m = robust_max(hidden)
-    return (-m, m), f"h  (±{m:.3g}, 99th pct of |h|)"
+    return (-m, m), f"h ±{m:.3g} (p99 of |h|)"  # short: it runs along a heatmap's height
 
 
 def cell_levels(cell: np.ndarray) -> tuple[tuple[float, float], str]:
     """Fixed (per probe) symmetric levels for c and the words that describe them."""
     m = robust_max(cell)
-    return (-m, m), f"c  (±{m:.3g}, 99th pct of |c|)"
+    return (-m, m), f"c ±{m:.3g} (p99 of |c|)"
 
 
 class StatesView(BaseView):
@@ -110,7 +117,8 @@ class StatesView(BaseView):
         side.addWidget(QLabel("units"))
         side.addWidget(self.unit_list, 1)
         row = QHBoxLayout()
-        row.addWidget(self.graphics, 1)
+        # a small window scrolls the plots rather than squeezing each heatmap to a few pixels
+        row.addWidget(scroll_page(self.graphics), 1)
         row.addLayout(side)
         lay = QVBoxLayout(self.content)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -145,10 +153,12 @@ class StatesView(BaseView):
                          y="c_t")
         self.line_legend = pg.LegendItem(colCount=8, labelTextColor=theme.FOREGROUND,
                                          labelTextSize="9pt")
-        g.addItem(self.line_legend, row=4, col=0)
+        g.addItem(self.line_legend, row=4, col=0, colspan=2)  # may be as wide as the page
+        g.sigDeviceRangeChanged.connect(self._on_graphics_resized)
         for p in (self.cell_plot, self.hidden_plot, self.line_plot, self.cell_line_plot):
             p.getAxis("left").setWidth(AXIS_WIDTH)
             p.setMenuEnabled(False)
+            p.getViewBox().setMinimumHeight(MAP_MIN_PX)
         for p in (self.cell_plot, self.hidden_plot, self.cell_line_plot):
             p.setXLink(self.line_plot)  # the h lines are always there
         for p in (self.cell_plot, self.hidden_plot, self.line_plot):
@@ -237,6 +247,17 @@ class StatesView(BaseView):
         self._update_images()
         self.set_subtitle(f"{trace.cell_type.upper()} · epoch {trace.epoch} · step {trace.step}")
 
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        QTimer.singleShot(0, self, self._on_resized)  # once the titles have re-wrapped
+
+    def _on_graphics_resized(self, *_args: Any) -> None:
+        fit_legend_columns(self.line_legend, self.graphics)
+
+    def _on_resized(self) -> None:
+        if self._trace is not None:
+            fit_page_height(self.graphics)
+
     @property
     def shows_cell(self) -> bool:
         """True when the c heatmap and c lines are in the layout (LSTM family)."""
@@ -296,25 +317,30 @@ class StatesView(BaseView):
         else:
             self.cell_image.clear()
         self._columns = cols
-        where = (f"layer {layer + 1} · window {w + 1} · {trace.cell_type.upper()} probe at "
-                 f"epoch {trace.epoch}, step {trace.step}")
-        theme.set_title(self.cell_plot, f"cell state c_t — the long-term memory · {where}")
-        theme.set_title(self.hidden_plot, "hidden state h_t — the layer's output"
+        # short titles: a narrow view wraps them, and every line is taken from the heatmaps
+        where = f"layer {layer + 1} · window {w + 1} · epoch {trace.epoch}, step {trace.step}"
+        theme.set_title(self.cell_plot, f"cell state c_t · {where}")
+        theme.set_title(self.hidden_plot, "hidden state h_t (the output)"
                         f"{'' if trace.cell is not None else ' · ' + where}")
         hold_layout(self.cell_plot.titleLabel)
         hold_layout(self.hidden_plot.titleLabel)
+        fit_page_height(self.graphics)  # a longer title may take another line
         self._update_lines()
 
     def _update_lines(self) -> None:
         trace = self._trace
         picked = self.picked_units()
+        changed = False  # units came or went: the legend's columns are fitted again
         for u in list(self._unit_curves):
             if u not in picked or trace is None:
                 hc, cc = self._unit_curves.pop(u)
                 self.line_plot.removeItem(hc)
                 self.cell_line_plot.removeItem(cc)
                 self.line_legend.removeItem(hc)
+                changed = True
         if trace is None:
+            if changed:
+                fit_legend_columns(self.line_legend, self.graphics)
             return
         layer, w = self.layer, self.window
         x = np.arange(trace.n_steps, dtype=np.float32)
@@ -327,12 +353,15 @@ class StatesView(BaseView):
                 self.cell_line_plot.addItem(cc)
                 self.line_legend.addItem(hc, f"unit {u}")
                 self._unit_curves[u] = (hc, cc)
+                changed = True
             hc, cc = self._unit_curves[u]
             hc.setData(x, f32(trace.hidden[layer, w, :, u]))
             if trace.cell is not None:
                 cc.setData(x, f32(trace.cell[layer, w, :, u]))
             else:
                 cc.setData([], [])
+        if changed:
+            fit_legend_columns(self.line_legend, self.graphics)
 
     def _image_widget(self) -> QWidget:
         """Pictures show the plots, not the timeline and the unit list."""

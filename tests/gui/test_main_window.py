@@ -233,6 +233,22 @@ def test_a_big_csv_is_read_in_the_background(qtbot, window, tmp_path, monkeypatc
 
 
 # ---------------------------------------------------------------------- training
+def test_the_forecast_view_fills_after_the_first_epoch_even_when_forecasts_are_costly(
+        qtbot, window, events, tmp_path, monkeypatch):
+    from rnnviz.core import training
+
+    # no later forecast is ever cheap enough: only "the first one after epoch 1" remains
+    monkeypatch.setattr(training, "FORECAST_SHARE", 0.0)
+    small_settings(window, epochs=3)
+    open_csv(qtbot, window, write_sine_csv(tmp_path / "sine.csv"))
+    train_to_end(qtbot, window)
+    kinds = [(type(e).__name__, getattr(e, "epoch", None)) for e in events]
+    assert [e.epoch for e in events if isinstance(e, ForecastReady)] == [1, 3]
+    assert kinds.index(("ForecastReady", 1)) < kinds.index(("EpochDone", 2))
+    window.session.render_views(all_views=True)
+    assert window.views["forecast"].subtitle == "forecast after epoch 3"
+
+
 def test_training_fills_every_view_with_the_engine_arrays(qtbot, window, events, tmp_path):
     small_settings(window)
     open_csv(qtbot, window, write_sine_csv(tmp_path / "sine.csv"))

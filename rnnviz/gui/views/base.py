@@ -564,6 +564,28 @@ def hold_layout(label: pg.LabelItem) -> pg.LabelItem:
     return label
 
 
+def set_title(plot: pg.PlotItem, text: str) -> bool:
+    """Set a plot's title in the shared style without moving the plot when it can.
+
+    Only a changed text is set. Unlike ``PlotItem.setTitle`` (which puts the title row back
+    to 30 px at each call, so a wrapped title's row shrank and grew again after every new
+    probe, and each change re-laid out and redrew every plot of the page), the row keeps its
+    height while the new text needs as many lines; it is fitted at once otherwise. The label
+    is held (:func:`hold_layout`). Returns True when the text changed.
+    """
+    label = plot.titleLabel
+    shown = label.isVisible() and label.maximumHeight() > 0
+    if shown and label.text == text:
+        return False
+    if shown:
+        label.setText(text, size=theme.TITLE_SIZE, color=theme.FOREGROUND)
+    else:  # the first title shows the row
+        theme.set_title(plot, text)
+    hold_layout(label)
+    _set_title_row(plot)  # now: a draw is not a resize, the plot is alive
+    return True
+
+
 def _held_update_min(label: pg.LabelItem) -> None:
     """``LabelItem.updateMin`` for a held label: no minimum width, the wrapped text's height.
 
@@ -573,7 +595,7 @@ def _held_update_min(label: pg.LabelItem) -> None:
     """
     _wrap_to_width(label)
     bounds = label.itemRect()
-    w, h = float(bounds.width()), float(bounds.height())
+    w, h = float(bounds.width()), _kept_height(label, float(bounds.height()))
     label._sizeHint = {  # what LabelItem.sizeHint reads
         Qt.SizeHint.MinimumSize: (0.0, h),
         Qt.SizeHint.PreferredSize: (w, h),
@@ -584,6 +606,23 @@ def _held_update_min(label: pg.LabelItem) -> None:
     label.setMinimumWidth(0)
     label.setMinimumHeight(min(h, label.maximumHeight()))
     label.updateGeometry()
+
+
+def _kept_height(label: pg.LabelItem, h: float) -> float:
+    """The height a held label takes: its text's, but not less than the tallest text it has
+    shown at its present width.
+
+    Texts that change as training goes (a probe's step, a verdict) wrap onto one line more
+    or less from probe to probe; each change moved every plot of the page, which then laid
+    out and drew all its axes again (10-30 ms). The label keeps the room of its tallest text
+    until its width changes (a resize lays the page out anyway).
+    """
+    width = round(float(label.size().width()))
+    kept = label.__dict__.get("_rnnviz_kept")
+    if kept is not None and kept[0] == width:
+        h = max(h, kept[1])
+    label._rnnviz_kept = (width, h)  # type: ignore[attr-defined]
+    return h
 
 
 def _fit_title_row(label: pg.LabelItem) -> None:
@@ -601,7 +640,9 @@ def _fit_title_row(label: pg.LabelItem) -> None:
 
 
 def _title_height(label: pg.LabelItem) -> float:
-    return max(30.0, float(np.ceil(label.item.boundingRect().height())))
+    kept = label.__dict__.get("_rnnviz_kept")
+    h = kept[1] if kept is not None else float(label.item.boundingRect().height())
+    return max(30.0, float(np.ceil(h)))
 
 
 def _set_title_row(plot: pg.PlotItem) -> None:

@@ -33,9 +33,9 @@ from rnnviz.gui.views.base import (
     f32,
     fill_combo,
     fit_page_height,
-    hold_layout,
     layer_labels,
     scroll_page,
+    set_title,
     window_labels,
 )
 
@@ -243,7 +243,7 @@ class GatesView(BaseView):
             kind = "sigmoid" if g in SIGMOID_GATES else "tanh"
             bar.setColorMap(theme.colormap(kind))
             bar.setLevels(values=gate_levels(g))
-            theme.set_title(p, GATE_TITLES.get(g, g))
+            set_title(p, GATE_TITLES.get(g, g))
             last = r == len(gates) - 1
             p.getAxis("bottom").setStyle(showValues=last)
             if last:
@@ -358,11 +358,10 @@ class GatesView(BaseView):
             self._units_ticked = H
         self._columns = cols
         if self.input_plot is not None:
-            theme.set_title(
+            set_title(
                 self.input_plot,
                 f"input window {w + 1} (scaled) · layer {layer + 1} · "
                 f"{trace.cell_type.upper()} probe at epoch {trace.epoch}, step {trace.step}")
-            hold_layout(self.input_plot.titleLabel)
             self._fit_height()  # a longer title may take another line
         self._set_cursor(self.time_step)
 

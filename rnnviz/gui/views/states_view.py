@@ -38,9 +38,9 @@ from rnnviz.gui.views.base import (
     fill_combo,
     fit_legend_columns,
     fit_page_height,
-    hold_layout,
     layer_labels,
     scroll_page,
+    set_title,
     window_labels,
 )
 
@@ -319,11 +319,9 @@ class StatesView(BaseView):
         self._columns = cols
         # short titles: a narrow view wraps them, and every line is taken from the heatmaps
         where = f"layer {layer + 1} · window {w + 1} · epoch {trace.epoch}, step {trace.step}"
-        theme.set_title(self.cell_plot, f"cell state c_t · {where}")
-        theme.set_title(self.hidden_plot, "hidden state h_t (the output)"
+        set_title(self.cell_plot, f"cell state c_t · {where}")
+        set_title(self.hidden_plot, "hidden state h_t (the output)"
                         f"{'' if trace.cell is not None else ' · ' + where}")
-        hold_layout(self.cell_plot.titleLabel)
-        hold_layout(self.hidden_plot.titleLabel)
         fit_page_height(self.graphics)  # a longer title may take another line
         self._update_lines()
 

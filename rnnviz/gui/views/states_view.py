@@ -40,6 +40,7 @@ from rnnviz.gui.views.base import (
     fit_page_height,
     layer_labels,
     scroll_page,
+    set_bar_levels,
     set_title,
     window_labels,
 )
@@ -164,6 +165,7 @@ class StatesView(BaseView):
         for p in (self.cell_plot, self.hidden_plot, self.line_plot):
             p.getAxis("bottom").setStyle(showValues=False)
         self._cell_rows = True  # the c heatmap and c lines are in the layout
+        self._rows_styled: bool | None = None  # has_cell the axes and stretches were set for
         self._unit_curves: dict[int, tuple[pg.PlotDataItem, pg.PlotDataItem]] = {}
         self._snap_key: tuple[int, int] | None = None
         self._snapshots: list = []
@@ -234,12 +236,12 @@ class StatesView(BaseView):
         self._show_cell_rows(has_cell)
         h_lv, h_txt = hidden_levels(trace.hidden)
         self._levels = {"hidden": h_lv}
-        self.hidden_bar.setLevels(values=h_lv)
+        set_bar_levels(self.hidden_bar, h_lv)
         theme.set_axis_label(self.hidden_bar.axis, h_txt)
         if has_cell:
             c_lv, c_txt = cell_levels(trace.cell)  # type: ignore[arg-type]
             self._levels["cell"] = c_lv
-            self.cell_bar.setLevels(values=c_lv)
+            set_bar_levels(self.cell_bar, c_lv)
             theme.set_axis_label(self.cell_bar.axis, c_txt)
         if T != self._n_steps:
             self.line_plot.setXRange(-0.5, T - 0.5, padding=0)
@@ -276,6 +278,9 @@ class StatesView(BaseView):
                 for item in (self.cell_plot, self.cell_bar, self.cell_line_plot):
                     ci.removeItem(item)
             self._cell_rows = has_cell
+        if has_cell == self._rows_styled:
+            return  # restyling the axis each probe redrew it
+        self._rows_styled = has_cell
         self.line_plot.getAxis("bottom").setStyle(showValues=not has_cell)
         self.line_plot.setLabel("bottom", "time step in the window (0 = oldest)",
                                 **{"font-size": theme.LABEL_SIZE, "color": theme.FOREGROUND})

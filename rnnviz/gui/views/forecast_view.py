@@ -68,6 +68,8 @@ class ForecastView(BaseView):
         self._dt: float = 1.0
         self._forecast: ForecastReady | None = None
         self._uses_dates = False
+        self._actual_key: tuple[int, int] | None = None  # (series or forecast id, target) drawn
+        self._table_key: object = None  # what the metrics table shows
 
         self.target_combo = QComboBox()
         self.target_combo.setToolTip("Which target column to show.")
@@ -277,9 +279,10 @@ class ForecastView(BaseView):
             rows = np.arange(n_rows, dtype=np.int64)
             actual = raw[:, k].astype(np.float64)
             ylabel = series.target_names[k]
-            for name, (lo, hi) in (("train", (0, series.train_end)),
-                                   ("validation", (series.train_end, series.val_end)),
-                                   ("test", (series.val_end, n_rows))):
+            parts = (("train", (0, series.train_end)),
+                     ("validation", (series.train_end, series.val_end)),
+                     ("test", (series.val_end, n_rows)))
+            for name, (lo, hi) in parts if self._actual_key != (id(series), k) else ():
                 region = self.regions[name]
                 if hi > lo:
                     x0, x1 = self._x_of_rows(np.array([lo, hi - 1]))
@@ -294,8 +297,12 @@ class ForecastView(BaseView):
             for region in self.regions.values():
                 region.setVisible(False)
         theme.set_axis_label(self.plot.getAxis("left"), ylabel, theme.LABEL_SIZE)
-        x = self._x_of_rows(rows)
-        self.actual_curve.setData(self._xy(x), f32(actual))
+        # the series changes with the data, not with each forecast: setting it again made
+        # pyqtgraph prepare the whole curve (and its downsampling) once more
+        key = (id(series), k) if series is not None else (id(fc), k)
+        if key != self._actual_key:
+            self.actual_curve.setData(self._xy(self._x_of_rows(rows)), f32(actual))
+            self._actual_key = key
 
         one = np.full(rows.size, np.nan)
         rec = np.full(rows.size, np.nan)
@@ -355,6 +362,10 @@ class ForecastView(BaseView):
 
     def _fill_table(self) -> None:
         rows = self._table_rows()
+        key = (self.split, [(n, sorted(v.items())) for n, v in rows])
+        if key == self._table_key:
+            return  # the same numbers: no new items, no new layout of the table
+        self._table_key = key
         self.table.setRowCount(len(rows))
         baseline_color = theme.color("message")
         for r, (name, values) in enumerate(rows):
@@ -389,6 +400,7 @@ class ForecastView(BaseView):
         return export.write_csv(path, self.metrics_columns())
 
     def _clear_items(self) -> None:
+        self._actual_key = self._table_key = None
         for item in (self.actual_curve, self.one_step_curve, self.recursive_curve,
                      self.future_curve):
             item.setData([], [])

@@ -740,3 +740,162 @@ def test_views_draw_a_diverged_run_with_nan_without_errors(qtbot, name):
     assert view.data_columns() or name == "forecast"
     if name == "loss":
         view.log_check.setChecked(True)  # a loss of exactly 0 on a log axis
+
+
+# ---------------------------------------------------------------------- cheap redraws
+def settle():
+    from PySide6.QtWidgets import QApplication
+
+    for _ in range(3):  # deferred layout passes
+        QApplication.processEvents()
+
+
+def test_set_title_keeps_a_wrapped_title_row_and_skips_an_unchanged_text(qtbot, monkeypatch):
+    # PlotItem.setTitle put the row back to 30 px at every call, so a two-line title's row
+    # shrank and grew again after each probe (moving every plot of the page)
+    from rnnviz.gui import theme
+    from rnnviz.gui.views.base import set_title
+
+    g = theme.new_graphics()
+    qtbot.addWidget(g)
+    g.resize(260, 300)
+    g.show()
+    qtbot.waitExposed(g)
+    plot = g.addPlot()
+    long_a = "input window 1 (scaled) · layer 1 · LSTM probe at epoch 1, step 40"
+    long_b = "input window 1 (scaled) · layer 1 · LSTM probe at epoch 2, step 80"
+    assert set_title(plot, long_a) is True
+    settle()
+    row = plot.titleLabel.maximumHeight()
+    assert row > 30  # wrapped onto more lines than pyqtgraph's 30 px row holds
+    calls = []
+    monkeypatch.setattr(plot, "setTitle", lambda *a, **k: calls.append(a))
+    assert set_title(plot, long_b) is True
+    assert plot.titleLabel.text == long_b
+    assert plot.titleLabel.maximumHeight() == row  # at once, no event loop needed
+    assert set_title(plot, long_b) is False  # unchanged: nothing set
+    assert calls == []
+
+
+def test_held_label_keeps_the_room_of_its_tallest_text_until_its_width_changes(qtbot):
+    from rnnviz.gui import theme
+    from rnnviz.gui.views.base import hold_layout
+
+    g = theme.new_graphics()
+    qtbot.addWidget(g)
+    g.resize(300, 200)
+    g.show()
+    qtbot.waitExposed(g)
+    label = pg.LabelItem("", justify="left", size="10pt")
+    g.addItem(label, row=0, col=0)
+    g.addPlot(row=1, col=0)
+    settle()
+    label.setText("short")
+    hold_layout(label)
+    settle()
+    one_line = label.minimumHeight()
+    label.setText("a much longer sentence that cannot fit on one line of this narrow page")
+    hold_layout(label)
+    settle()
+    two_lines = label.minimumHeight()
+    assert two_lines > one_line * 1.5
+    label.setText("short again")  # fewer lines at the same width: the room stays
+    settle()
+    assert label.minimumHeight() == two_lines
+    g.resize(900, 200)  # another width: the label fits its text again
+    settle()
+    label.setText("short")
+    settle()
+    assert label.minimumHeight() == one_line
+
+
+def test_colour_bar_levels_are_set_only_when_they_change(qtbot, monkeypatch):
+    from rnnviz.gui.views.base import set_bar_levels
+
+    bar = pg.ColorBarItem(values=(-1.0, 1.0), interactive=False)
+    calls = []
+    real = bar.setLevels
+    monkeypatch.setattr(bar, "setLevels", lambda **kw: (calls.append(kw), real(**kw)))
+    assert set_bar_levels(bar, (-1, 1)) is False
+    assert calls == []
+    assert set_bar_levels(bar, (-2.5, 2.5)) is True
+    assert tuple(bar.levels()) == (-2.5, 2.5)
+    assert len(calls) == 1
+
+
+def test_axes_leave_out_only_tick_lines_too_faint_to_see(qtbot):
+    from PySide6.QtGui import QPainter, QPicture
+
+    from rnnviz.gui import theme
+    from rnnviz.gui.views.base import FAINT_TICK_ALPHA, skip_faint_ticks
+
+    g = theme.new_graphics()
+    qtbot.addWidget(g)
+    g.resize(500, 300)
+    g.show()
+    qtbot.waitExposed(g)
+    plot = theme.add_log_plot(g, 0, 0)
+    theme.style_plot(plot, y="y")
+    plot.addItem(pg.PlotDataItem(np.arange(48.0), 10.0 ** np.linspace(-7, 0, 48)))
+    settle()
+    axis = plot.getAxis("left")
+
+    def specs():
+        pic = QPicture()
+        painter = QPainter(pic)
+        try:
+            return axis.generateDrawSpecs(painter)
+        finally:
+            painter.end()
+
+    before = specs()
+    alphas = [t[0].color().alpha() for t in before[1]]
+    assert min(alphas) < FAINT_TICK_ALPHA  # seven decades: pyqtgraph fades the 2..9 lines
+    skip_faint_ticks(axis)
+    skip_faint_ticks(axis)  # a second call changes nothing
+    after = specs()
+    kept = [(t[0].color().alpha(), t[1].y()) for t in after[1]]
+    assert kept == [(t[0].color().alpha(), t[1].y()) for t in before[1]
+                    if t[0].color().alpha() >= FAINT_TICK_ALPHA]
+    assert len(kept) >= 8  # the decades (and their grid lines) are all still drawn
+    assert [t[2] for t in after[2]] == [t[2] for t in before[2]]  # same tick labels
+
+
+def test_a_new_probe_does_not_restyle_the_states_line_axis(qtbot, monkeypatch):
+    view = make_view(qtbot, StatesView)
+    h = history_of([started(), probe("lstm", step=0)])
+    view.render(h)
+    calls = []
+    monkeypatch.setattr(view.line_plot, "setLabel", lambda *a, **k: calls.append(a))
+    h.add(probe("lstm", step=3, seed=1))
+    view.render(h)
+    assert view.cell_plot.titleLabel.text.endswith("step 3")  # the probe was drawn
+    assert calls == []
+    h.add(probe("gru", step=6, seed=2))  # no c rows: the h lines get the time axis
+    view.render(h)
+    assert len(calls) == 1 and not view.shows_cell
+
+
+def test_a_new_forecast_does_not_set_the_series_again(qtbot, monkeypatch):
+    view = make_view(qtbot, ForecastView)
+    view.set_series(small_series())
+    calls = []
+    real = view.actual_curve.setData
+    monkeypatch.setattr(view.actual_curve, "setData",
+                        lambda *a, **k: (calls.append(a), real(*a, **k)))
+    h = history_of([started()])
+    fc = small_forecast()
+    h.add(fc)
+    view.render(h)
+    first_items = [view.table.item(r, 1) for r in range(view.table.rowCount())]
+    h.add(dataclasses.replace(fc, epoch=4, one_step=fc.one_step + 1.0))  # same metrics
+    view.render(h)
+    assert calls == []  # the series did not change
+    x, y = original(view.actual_curve)
+    np.testing.assert_allclose(y, np.arange(20) * 1.5 + 10)  # and is still drawn
+    np.testing.assert_allclose(original(view.one_step_curve)[1],
+                               np.arange(12, 20) * 1.5 + 10 + 1.25)
+    assert [view.table.item(r, 1) for r in range(view.table.rowCount())] == first_items
+    view.target_combo.setCurrentIndex(1)  # another target: the series is set again
+    assert len(calls) == 1
+    np.testing.assert_allclose(original(view.actual_curve)[1], -np.arange(20.0))

@@ -72,6 +72,20 @@ class _Config:
         return dataclasses.replace(self, **changes)  # type: ignore[type-var]
 
 
+def check_live_lr(lr: Any) -> float:
+    """A learning rate set while training runs: above 0 and at most 10.
+
+    Raises
+    ------
+    ConfigError
+        For anything else (the message names the allowed range).
+    """
+    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not (0 < lr <= 10):
+        raise ConfigError("out_of_range",
+                          f"The learning rate must be above 0 and at most 10; got {lr!r}.")
+    return float(lr)
+
+
 def _check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
     if value not in choices:
         raise ConfigError(

@@ -8,6 +8,8 @@ prints the message and exits with status 2; the window shows it in a dialog.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class RnnvizError(Exception):
     """Base of every user-facing error.
@@ -24,6 +26,11 @@ class RnnvizError(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+
+    def __reduce__(self) -> tuple[Any, tuple[str, str]]:
+        # pickled with both arguments (Exception's default passes only the message), so
+        # errors raised in the training process arrive whole
+        return type(self), (self.code, self.message)
 
     def to_dict(self) -> dict[str, str]:
         """Return ``{"code": ..., "message": ...}`` for JSON output."""

@@ -47,8 +47,8 @@ from torch import nn
 
 from rnnviz.core import baselines as bl
 from rnnviz.core.baselines import as_tensor
-from rnnviz.core.config import RunConfig
-from rnnviz.core.errors import ConfigError, DataError
+from rnnviz.core.config import RunConfig, check_live_lr
+from rnnviz.core.errors import DataError
 from rnnviz.core.events import (
     BatchDone,
     Diverged,
@@ -130,10 +130,9 @@ class TrainingControl:
 
     def set_lr(self, lr: float) -> None:
         """Use this learning rate from the next batch on (schedules continue from it)."""
-        if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not (0 < lr <= 10):
-            raise ConfigError("out_of_range", f"The learning rate must be above 0 and at most 10; got {lr!r}.")
+        lr = check_live_lr(lr)
         with self._cond:
-            self._lr = float(lr)
+            self._lr = lr
 
     @property
     def paused(self) -> bool:

@@ -25,7 +25,7 @@ writeable batch.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -116,6 +116,13 @@ class Windows:
     def __len__(self) -> int:
         return int(self.X.shape[0])
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # X and Y view the series (every window overlaps the next): pickled as they are,
+        # numpy would copy each window whole (lookback times the data); pickle the series
+        # and where the views lie in it instead (for the training process)
+        return _unpickle_windows, (_pack_view(self.X), _pack_view(self.Y), self.start,
+                                   self.target_rows)
+
     @property
     def n(self) -> int:
         """Number of windows."""
@@ -167,6 +174,47 @@ class Windows:
             np.zeros(0, np.int64),
             np.zeros((0, horizon), np.int64),
         )
+
+
+def _owner(a: np.ndarray) -> np.ndarray:
+    """The array whose memory ``a`` views (through slices and ``as_strided`` wrappers)."""
+    root = a
+    while True:
+        base = root.base
+        if isinstance(base, np.ndarray):
+            root = base
+        elif base is not None and isinstance(getattr(base, "base", None), np.ndarray):
+            root = base.base  # as_strided / sliding_window_view keep x in a DummyArray
+        else:
+            return root
+
+
+def _pack_view(a: np.ndarray) -> Any:
+    """``a``, or ``("view", owner, offset, shape, strides, writeable)`` when ``a`` is a
+    non-negative-strided view of a C-contiguous array of its dtype (far smaller to pickle)."""
+    root = _owner(a)
+    if (root is a or not root.flags.c_contiguous or root.dtype != a.dtype
+            or any(st < 0 for st in a.strides) or a.size == 0):
+        return a
+    offset = a.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+    last = offset + sum((n - 1) * st for n, st in zip(a.shape, a.strides, strict=True))
+    if offset < 0 or last + a.itemsize > root.nbytes:
+        return a
+    return ("view", root, offset, a.shape, a.strides, bool(a.flags.writeable))
+
+
+def _unpack_view(p: Any) -> np.ndarray:
+    """The array :func:`_pack_view` packed."""
+    if isinstance(p, np.ndarray):
+        return p
+    _, root, offset, shape, strides, writeable = p
+    out = np.ndarray(shape, root.dtype, buffer=root, offset=offset, strides=strides)
+    out.flags.writeable = writeable and root.flags.writeable
+    return out
+
+
+def _unpickle_windows(X: Any, Y: Any, start: np.ndarray, target_rows: np.ndarray) -> Windows:
+    return Windows(_unpack_view(X), _unpack_view(Y), start, target_rows)
 
 
 @dataclass(frozen=True, eq=False)

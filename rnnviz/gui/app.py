@@ -242,6 +242,9 @@ class Launcher:
             w.prepare_data()
         self._apply_settings()  # a sample's window settings were applied on opening
         w.flush_prepare()  # with the command line's window settings, before Start or a picture
+        # the training process imports torch while the user looks at the data (a second
+        # core does it; the window does not wait)
+        w.session.prepare()
         if not o.train and not o.screenshot:
             self.warm_up = warm_up_training()
             app = QApplication.instance()

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import threading
 import time
 import traceback
@@ -63,8 +64,13 @@ BIG_FILE_BYTES = 5 * 1024 * 1024
 """CSV files larger than this are read on a worker thread, with progress."""
 
 MAX_GUI_SHARE = 0.2
-"""Drawing may hold the GIL (use the GUI thread's CPU) at most this share of the time: the
-interval stretches after costly frames. Training loses about 1.2x this share."""
+"""Training on a thread of this process: drawing may hold the GIL (use the GUI thread's
+CPU) at most this share of the time: the interval stretches after costly frames. Training
+loses about 1.2x this share."""
+MAX_GUI_SHARE_PROCESS = 0.5
+"""Training in a separate process: drawing does not slow training (it runs on another core
+with its own GIL), so frames may take up to this share of the GUI thread's time; the rest
+stays free for input."""
 FRAME_BUDGET_MS = 16.0
 """A frame stops redrawing further views once it has taken this long (wall clock; the rest
 follow in the next frames, stalest first), so one frame never blocks input for long."""
@@ -80,6 +86,32 @@ class ModelBuilt:
     """Internal message: the worker built (or received) the model it trains."""
 
     model: Any
+
+
+@dataclass(frozen=True)
+class _FinalWeights:
+    """Internal message (training process): the weights the run ended with."""
+
+    state: Any
+
+
+@dataclass(frozen=True)
+class _JobFailed:
+    """Internal message (training process): the run raised ``exc``."""
+
+    exc: Any
+    details: str
+
+
+@dataclass(frozen=True)
+class _JobEnded:
+    """Internal message (training process): the run is over; nothing follows."""
+
+
+def process_training_default() -> bool:
+    """Whether sessions train in a separate process by default: on POSIX systems, unless
+    the environment variable ``RNNVIZ_TRAIN_IN_THREAD`` is set to 1."""
+    return os.name == "posix" and os.environ.get("RNNVIZ_TRAIN_IN_THREAD", "") != "1"
 
 
 def on_screen(widget: Any) -> bool:
@@ -168,6 +200,16 @@ class _Job:
         self.worker = worker
 
 
+class _RemoteJob:
+    """A run in the training process (:mod:`rnnviz.core.trainproc`)."""
+
+    name = "train"
+
+    def __init__(self, proc: Any, control: Any) -> None:
+        self.proc = proc
+        self.control = control
+
+
 # ---------------------------------------------------------------------------- session
 class TrainingSession(QObject):
     """Owns the run history, the worker threads and the redraw timer.
@@ -192,6 +234,11 @@ class TrainingSession(QObject):
     torch_threads : int
         torch threads for runs whose ``train.threads`` is None (process-wide; 1 keeps the
         GUI smooth on small machines).
+    in_process : bool, optional
+        Train in a separate process (:mod:`rnnviz.core.trainproc`) rather than on a thread
+        of this one, so drawing and training never wait for each other's hold on Python's
+        GIL. Default: :func:`process_training_default`, and never when ``train_fn``,
+        ``control_factory`` or ``model_factory`` is given (they live in this process).
 
     Signals
     -------
@@ -233,8 +280,18 @@ class TrainingSession(QObject):
         model_factory: Callable[[Any, Any], Any] | None = None,
         redraw_hz: float = 15.0,
         torch_threads: int = 1,
+        in_process: bool | None = None,
     ) -> None:
         super().__init__(parent)
+        injected = any(f is not None for f in (train_fn, control_factory, model_factory))
+        if in_process is None:
+            in_process = process_training_default() and not injected
+        elif in_process and injected:
+            raise ValueError("train_fn, control_factory and model_factory need in_process=False")
+        self.in_process = bool(in_process)
+        self.max_gui_share = MAX_GUI_SHARE_PROCESS if self.in_process else MAX_GUI_SHARE
+        """Longest share of the time frames may take (the redraw interval stretches)."""
+        self._process: Any = None
         self._train_fn = train_fn
         self._control_factory = control_factory
         self._model_factory = model_factory
@@ -260,7 +317,7 @@ class TrainingSession(QObject):
         self._scenes: dict[int, list[Any]] = {}
         self._broken_views: set[int] = set()
         self._drawn_version = -1
-        self._train_job: _Job | None = None
+        self._train_job: _Job | _RemoteJob | None = None
         self._load_job: _Job | None = None
         self._orphans: list[_Job] = []
         self._rate_marks: deque[tuple[float, int]] = deque()
@@ -350,9 +407,10 @@ class TrainingSession(QObject):
         ms = (time.thread_time() - c0) * 1000.0
         self.frames.append((t0, ms, done))
         self.frame_walls.append((time.perf_counter() - t0) * 1000.0)
-        # The GUI thread and the worker share the GIL: drawing may hold it at most
-        # MAX_GUI_SHARE of the time, so costly frames get a longer interval (<= 250 ms).
-        self._timer.setInterval(int(min(max(self._base_interval, ms / MAX_GUI_SHARE),
+        # A thread worker shares the GIL with the GUI thread: drawing may hold it at most
+        # MAX_GUI_SHARE of the time, so costly frames get a longer interval (<= 250 ms). A
+        # training process does not wait for drawing; the GUI thread keeps time for input.
+        self._timer.setInterval(int(min(max(self._base_interval, ms / self.max_gui_share),
                                         MAX_INTERVAL_MS)))
 
     def _paint_now(self, view: Any) -> None:
@@ -427,10 +485,13 @@ class TrainingSession(QObject):
             raise RuntimeError("a training run is already active; stop it first")
         if self._shut_down:
             raise RuntimeError("the session was shut down")
-        train_fn = self._get_train_fn()
-        control = self._make_control()
-        if paused:
-            control.pause()
+        if self.in_process:
+            control = None
+        else:
+            train_fn = self._get_train_fn()
+            control = self._make_control()
+            if paused:
+                control.pause()
         self.history.clear()
         self.finished_event = None
         self.control = control
@@ -450,6 +511,9 @@ class TrainingSession(QObject):
 
         mailbox = self._mailbox
         mailbox.take()  # nothing of an earlier run is left, but be sure
+        if self.in_process:
+            self._start_remote(data, run, model, paused)
+            return
 
         def work(emit: Callable[[object], None]) -> None:
             put = mailbox.put  # not emit: events reach the GUI thread in bunches
@@ -464,6 +528,51 @@ class TrainingSession(QObject):
         )
         self._set_state(PAUSED if paused else RUNNING)
         self._timer.start()
+
+    def prepare(self) -> None:
+        """Start the training process now (it imports torch while the user looks at the
+        data), so the first Start does not wait for it. Nothing in thread mode."""
+        if self.in_process and not self._shut_down:
+            self._training_process().warm_up()
+
+    def _training_process(self) -> Any:
+        from rnnviz.core.trainproc import TrainingProcess, shared_process
+
+        if self._process is None or not self._process.alive:
+            shared = shared_process()
+            # the window's session uses the process-wide one; a second session running at
+            # the same time (tests, a second window) gets its own
+            self._process = shared if not shared.busy else TrainingProcess()
+        return self._process
+
+    def _start_remote(self, data: Any, run: Any, model: Any, paused: bool) -> None:
+        """Start the run in the training process; its messages reach the mailbox."""
+        put = self._mailbox.put
+        kinds = {"event": lambda v: v, "model": ModelBuilt, "weights": _FinalWeights,
+                 "failed": lambda v: _JobFailed(*v), "ended": lambda v: _JobEnded()}
+
+        def sink(msg: Any) -> None:  # on the process's reader thread
+            put(kinds[msg.kind](msg.value))
+
+        proc = self._training_process()
+        if proc.busy:
+            proc = self._process = type(proc)()
+        try:
+            control = proc.start(data, run, model=model, paused=paused, sink=sink)
+        except Exception as exc:  # noqa: BLE001 - e.g. data that cannot be pickled
+            self._on_train_failed(exc, traceback.format_exc())
+            self._set_state(IDLE)
+            return
+        control.on_weights = self._load_weights
+        self.control = control
+        self._train_job = _RemoteJob(proc, control)
+        self._set_state(PAUSED if paused else RUNNING)
+        self._timer.start()
+
+    def _load_weights(self, state: Any) -> None:
+        """Put weights from the training process into this process's copy of the model."""
+        if self.model is not None and state is not None:
+            self.model.load_state_dict(state)
 
     def pause(self) -> None:
         """Pause between batches."""
@@ -543,6 +652,15 @@ class TrainingSession(QObject):
             return
         if isinstance(item, ModelBuilt):
             self.model = item.model
+            return
+        if isinstance(item, _FinalWeights):
+            self._load_weights(item.state)
+            return
+        if isinstance(item, _JobFailed):
+            self._on_train_failed(item.exc, item.details)
+            return
+        if isinstance(item, _JobEnded):
+            self._on_train_ended()
             return
         self.history.add(item)
         if isinstance(item, BatchDone):
@@ -720,8 +838,10 @@ class TrainingSession(QObject):
         thread.start()
         return job
 
-    def _reap(self, job: _Job) -> None:
+    def _reap(self, job: _Job | _RemoteJob) -> None:
         """Release a job whose worker has ended (called on the GUI thread)."""
+        if isinstance(job, _RemoteJob):
+            return  # the training process stays, for the next run
         job.thread.quit()
         job.thread.wait()
         job.thread.deleteLater()  # parented to the session, so Qt owns it; it has stopped
@@ -729,7 +849,7 @@ class TrainingSession(QObject):
     def threads_running(self) -> int:
         """Number of this session's worker threads still running (0 when idle)."""
         jobs = [j for j in (self._train_job, self._load_job) if j is not None] + self._orphans
-        return sum(1 for j in jobs if j.thread.isRunning())
+        return sum(1 for j in jobs if isinstance(j, _RemoteJob) or j.thread.isRunning())
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
         """Stop everything before the window closes.
@@ -751,6 +871,14 @@ class TrainingSession(QObject):
                 continue
             if attr == "_train_job" and self.control is not None:
                 self.control.stop()
+            if isinstance(job, _RemoteJob):
+                if not job.proc.wait_ended(timeout_ms / 1000.0):
+                    ok = False
+                    log.warning("the training process did not stop within %d ms; ended it",
+                                timeout_ms)
+                    job.proc.abandon()
+                setattr(self, attr, None)
+                continue
             for sig in (job.worker.emitted, job.worker.failed, job.worker.ended):
                 try:
                     sig.disconnect()

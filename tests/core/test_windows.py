@@ -143,6 +143,33 @@ def test_x_and_y_are_views_of_the_scaled_series_not_copies():
     assert splits.train.X.strides[:2] == (2 * row_bytes, 2 * row_bytes)
 
 
+@pytest.mark.parametrize("missing_rows", [(), (40, 41, 150)], ids=["views", "gathered"])
+def test_pickled_windows_are_equal_read_only_and_do_not_copy_every_window(missing_rows):
+    import pickle
+
+    cfg = DataConfig(lookback=48, horizon=2, step=1, split=(0.7, 0.15, 0.15))
+    n = 3000
+    series = prepare_series(_row_numbered(n, missing_rows), cfg)
+    splits = build_windows(series, cfg)
+    blob = pickle.dumps(splits)
+    back = pickle.loads(blob)
+    for name, w in splits.parts().items():
+        b = back.parts()[name]
+        np.testing.assert_array_equal(b.X, w.X)
+        np.testing.assert_array_equal(b.Y, w.Y)
+        np.testing.assert_array_equal(b.start, w.start)
+        np.testing.assert_array_equal(b.target_rows, w.target_rows)
+        assert not b.X.flags.writeable
+    # with the windows as views: the series (n x 2 float32) a few times, far below the
+    # 48 copies of each row that pickling every window would write
+    every_window = sum(w.X.nbytes + w.Y.nbytes for w in splits.parts().values())
+    if not missing_rows:
+        assert len(blob) < every_window / 5
+        # still views of the one series underneath
+        assert np.shares_memory(back.train.X, back.series.scaled)
+        assert np.shares_memory(back.test.Y, back.series.scaled)
+
+
 def test_no_leakage_across_parts():
     cfg = DataConfig(lookback=7, horizon=5, delay=2, split=(0.5, 0.3, 0.2))
     series = prepare_series(pd.DataFrame({"v": np.arange(300.0)}), cfg)

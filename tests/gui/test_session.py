@@ -345,17 +345,32 @@ def test_ten_train_stop_cycles_leave_no_thread_and_no_growing_memory(qtbot):
     session.shutdown()
 
 
-def test_real_train_stop_cycles_leave_no_thread(qtbot, session, splits):
+@pytest.mark.parametrize("in_process", [True, False], ids=["process", "thread"])
+def test_real_train_stop_cycles_leave_no_thread(qtbot, splits, in_process):
+    holder = QWidget()
+    qtbot.addWidget(holder)
+    session = TrainingSession(holder, in_process=in_process)
     run = run_config(epochs=10_000)
-    base_threads = threading.active_count()
-    for _ in range(3):
+
+    def cycle() -> None:
         session.start(splits, run)
         qtbot.waitUntil(lambda: session.history.n_batches >= 1, timeout=WAIT)
         with qtbot.waitSignal(session.run_finished, timeout=WAIT):
             session.stop()
         assert session.threads_running() == 0
+
+    cycle()  # the first run may start the training process and its reader thread
+    qtbot.waitUntil(lambda: not session.findChildren(QThread), timeout=WAIT)
+    base_threads = threading.active_count()
+    first_process = session._process
+    for _ in range(3):
+        cycle()
     qtbot.waitUntil(lambda: not session.findChildren(QThread), timeout=WAIT)
     assert threading.active_count() <= base_threads
+    # process mode: every run went to the same child process (none was started per run)
+    assert session._process is first_process
+    assert (first_process is not None and first_process.alive) == in_process
+    assert session.shutdown(10_000)
 
 
 def test_big_csv_is_read_on_a_worker_with_progress(qtbot, session, tmp_path):
@@ -432,9 +447,10 @@ def test_frames_redraw_the_stalest_views_first_within_a_budget(qtbot, monkeypatc
     views[1].hide()  # b leaves the screen: it is skipped, c is next
     s._on_timer_timeout()
     assert log[-1] == ("c", v2)
-    # the pace: the next frame waits at least frame time / MAX_GUI_SHARE
+    # the pace: the next frame waits at least frame time / the share of its mode
     t, ms, n = s.frames[-1]
     assert n == 1
-    expected = int(min(max(s._base_interval, ms / S.MAX_GUI_SHARE), S.MAX_INTERVAL_MS))
+    share = S.MAX_GUI_SHARE_PROCESS if s.in_process else S.MAX_GUI_SHARE
+    expected = int(min(max(s._base_interval, ms / share), S.MAX_INTERVAL_MS))
     assert s._timer.interval() == expected
     s.shutdown()

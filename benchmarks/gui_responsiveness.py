@@ -22,8 +22,8 @@ Run::
     .venv/bin/python benchmarks/gui_responsiveness.py            # offscreen unless DISPLAY is set
     xvfb-run -s "-screen 0 1600x1000x24" .venv/bin/python benchmarks/gui_responsiveness.py
 
-Options: ``--epochs N`` (default 8), ``--skip-startup``, ``--repeat-startup N`` (default 3),
-``--in-thread``.
+Options: ``--epochs N`` (default: the window's default, 20), ``--skip-startup``,
+``--repeat-startup N`` (default 3), ``--in-thread``.
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ def headless(splits, run) -> float:
     return epoch_rate([ev for ev in train(splits, run) if isinstance(ev, EpochDone)])
 
 
-def in_window(epochs: int) -> dict[str, float]:
+def in_window(epochs: int | None) -> dict[str, float]:
     from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
 
     from rnnviz.gui.app import make_application
@@ -105,7 +105,8 @@ def in_window(epochs: int) -> dict[str, float]:
     QTimer.singleShot(0, w.open_default_sample)
     loop.exec()
     w.data_ready.disconnect(loop.quit)
-    w.model_panel.set_value("epochs", epochs)
+    if epochs is not None:
+        w.model_panel.set_value("epochs", epochs)
     run = w.model_panel.run_config(w.data_config)
     splits = w.splits
 
@@ -214,7 +215,8 @@ def in_window(epochs: int) -> dict[str, float]:
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--epochs", type=int, default=8)
+    p.add_argument("--epochs", type=int, default=None,
+                   help="epochs of the measured run (default: the window's default, 20)")
     p.add_argument("--skip-startup", action="store_true")
     p.add_argument("--repeat-startup", type=int, default=3)
     p.add_argument("--in-thread", action="store_true",

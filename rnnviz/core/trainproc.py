@@ -72,6 +72,18 @@ class JobMessage:
     value: Any = None
 
 
+CHILD_IMPORTS = (
+    "torch",
+    "torch._dynamo",  # torch's optimizers import it on first use: 1-2 s before batch one
+    "rnnviz.core.training",
+    "rnnviz.core.models",
+    "rnnviz.core.probes",
+    "rnnviz.core.forecast",
+    "rnnviz.core.metrics",
+)
+"""What the child imports before it says it is ready (the first run then starts at once)."""
+
+
 def _dumps(obj: Any) -> bytes:
     # plain pickle, not Connection.send: that uses multiprocessing's pickler, for which
     # torch registers tensor reductions through shared memory and a resource-sharer server;
@@ -217,12 +229,12 @@ class _Child:
 def child_main(commands_fd: int, out_fd: int) -> None:
     """Entry point of the child process: commands are read from ``commands_fd`` and
     messages written to ``out_fd`` (pipe ends it inherited)."""
+    import importlib
+
     commands = Connection(commands_fd, writable=False)
     out = Connection(out_fd, readable=False)
-    import torch  # noqa: F401 - imported once, before the first job asks for it
-
-    import rnnviz.core.training  # noqa: F401
-
+    for name in CHILD_IMPORTS:  # once, before the first job needs them
+        importlib.import_module(name)
     _Child(commands, out).run()
 
 

@@ -41,6 +41,10 @@ WARM_UP_MODULES = (
 )
 """Modules the first training run would import on its worker thread."""
 
+WARM_UP_MODULES_PROCESS = ("rnnviz.core.models",)
+"""Training in a separate process (the default), the window itself only needs the model
+classes (it receives a copy of the model to save it); the process imports the rest."""
+
 STARTUP_MARKER_ENV = "RNNVIZ_STARTUP_MARKER"
 """When set, print ``rnnviz: window visible after X s`` once the window is shown and
 ``rnnviz: ready to train after X s`` once the data are ready (for the benchmark)."""
@@ -152,7 +156,7 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     return app  # type: ignore[return-value]
 
 
-def warm_up_training() -> threading.Thread | None:
+def warm_up_training(modules: tuple[str, ...] = WARM_UP_MODULES) -> threading.Thread | None:
     """Import in the background what the first training run would import.
 
     The first run otherwise imports them on its worker thread after Start: ``torch._dynamo``
@@ -161,11 +165,17 @@ def warm_up_training() -> threading.Thread | None:
     once the data are ready, while the user looks at them. Returns the thread, or None when
     there is nothing left to import.
 
+    Parameters
+    ----------
+    modules : tuple of str
+        What to import (:data:`WARM_UP_MODULES_PROCESS` when training runs in a separate
+        process, which imports the rest itself).
+
     Returns
     -------
     threading.Thread or None
     """
-    todo = [m for m in WARM_UP_MODULES if m not in sys.modules]
+    todo = [m for m in modules if m not in sys.modules]
     if not todo:
         return None
 
@@ -246,7 +256,8 @@ class Launcher:
         # core does it; the window does not wait)
         w.session.prepare()
         if not o.train and not o.screenshot:
-            self.warm_up = warm_up_training()
+            self.warm_up = warm_up_training(
+                WARM_UP_MODULES_PROCESS if w.session.in_process else WARM_UP_MODULES)
             app = QApplication.instance()
             if self.warm_up is not None and app is not None:
                 # never let the interpreter end while the thread is inside an import

@@ -2,12 +2,14 @@
 
 How training reaches the screen (DESIGN.md §3):
 
-1. :meth:`TrainingSession.start` runs :func:`rnnviz.core.training.train` in a worker
-   object moved to a :class:`QThread` that the session parents. Each event the generator
-   yields goes into a mailbox; events that need an answer (started, diverged, finished)
-   wake the GUI thread with a queued signal, the others (batches, epochs, probes,
-   forecasts) are taken by the next redraw frame, so the GUI thread is not woken (and does
-   not take Python's GIL from training) for every batch.
+1. :meth:`TrainingSession.start` runs :func:`rnnviz.core.training.train` in the training
+   process (:mod:`rnnviz.core.trainproc`: its own interpreter, so drawing and training do
+   not share Python's GIL), or -- with ``in_process=False`` -- in a worker object moved to a
+   :class:`QThread` that the session parents. Each event the generator yields goes into a
+   mailbox (from the process's reader thread, or the worker thread); events that need an
+   answer (started, diverged, finished, the end of the run) wake the GUI thread with a
+   queued signal, the others (batches, epochs, probes, forecasts) are taken by the next
+   redraw frame, so the GUI thread is not woken for every batch.
 2. On the GUI thread each event is only added to :attr:`TrainingSession.history` (a
    :class:`~rnnviz.core.history.RunHistory`), in order, and the numbers the status bar
    shows are noted.
@@ -18,13 +20,16 @@ How training reaches the screen (DESIGN.md §3):
    views first and stops after :data:`FRAME_BUDGET_MS` (the rest follow in the next
    frames), so input is never blocked for long; and when frames are costly the interval
    stretches so that drawing holds Python's GIL at most :data:`MAX_GUI_SHARE` of the time:
-   the GUI thread shares the GIL with training, and every millisecond it holds it is a
-   millisecond training waits (measured as the GUI thread's CPU time; its wall time is
-   about twice that while training runs, because it also waits for the GIL).
+   with a training thread, the GUI thread shares the GIL, and every millisecond it holds
+   it is a millisecond training waits (measured as the GUI thread's CPU time); with the
+   training process, frames may take up to half the GUI thread's time.
 4. Pause, resume, step, stop and learning-rate changes go through the engine's
-   ``TrainingControl`` and take effect between batches.
+   ``TrainingControl`` (or its :class:`~rnnviz.core.trainproc.RemoteControl`) and take
+   effect between batches. :attr:`TrainingSession.model` is the trained model (in process
+   mode a copy, updated at the end of the run and by ``control.wait_until_blocked``).
 5. :meth:`shutdown` (window closing) requests a stop, waits a bounded time for the worker
-   and only then lets the thread go. A running thread is never destroyed.
+   and only then lets the thread go. A running thread is never destroyed; a training
+   process that does not stop in time is killed.
 
 CSV files bigger than :data:`BIG_FILE_BYTES` are read on a worker thread too, with progress.
 """

@@ -869,7 +869,7 @@ def test_a_new_probe_does_not_restyle_the_states_line_axis(qtbot, monkeypatch):
     monkeypatch.setattr(view.line_plot, "setLabel", lambda *a, **k: calls.append(a))
     h.add(probe("lstm", step=3, seed=1))
     view.render(h)
-    assert view.cell_plot.titleLabel.text.endswith("step 3")  # the probe was drawn
+    assert view.info_item.text.endswith("step 3")  # the probe was drawn
     assert calls == []
     h.add(probe("gru", step=6, seed=2))  # no c rows: the h lines get the time axis
     view.render(h)

@@ -544,6 +544,19 @@ def fit_legend_columns(legend: pg.LegendItem, graphics: pg.GraphicsLayoutWidget,
     return True
 
 
+def row_legend(graphics: pg.GraphicsLayoutWidget, row: int, col: int = 0,
+               colspan: int = 1) -> pg.LegendItem:
+    """A legend in a layout row of its own (under a plot): it never covers the data and is
+    never cut by the plot's box, however small the plot gets.
+
+    Its entries are added with ``legend.addItem(item, name)``; call
+    :func:`fit_legend_columns` when they change and when the page is resized.
+    """
+    legend = pg.LegendItem(colCount=1, labelTextColor=theme.FOREGROUND, labelTextSize="9pt")
+    graphics.addItem(legend, row=row, col=col, colspan=colspan)
+    return legend
+
+
 def scroll_page(graphics: pg.GraphicsLayoutWidget) -> QScrollArea:
     """Put a page of plots in a vertical scroll area.
 
@@ -635,7 +648,13 @@ def _held_update_min(label: pg.LabelItem) -> None:
     label, and Qt resizes a widget smaller than its minimum at once; here the limits never
     exclude the label's size.
     """
+    before = label.item.boundingRect()
     _wrap_to_width(label)
+    if label.item.boundingRect() != before:
+        # the text was placed in the label (centred, for a title) before it re-wrapped: a
+        # text that had wrapped onto several lines in a narrow label stayed placed for them
+        # and overprinted the row above once it was one line again; place it again
+        pg.LabelItem.resizeEvent(label, None)  # calls this again: the wrap is unchanged
     bounds = label.itemRect()
     w, h = float(bounds.width()), _kept_height(label, float(bounds.height()))
     label._sizeHint = {  # what LabelItem.sizeHint reads

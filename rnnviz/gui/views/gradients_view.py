@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from rnnviz.core.history import GROUPS, RunHistory
@@ -23,13 +24,21 @@ from rnnviz.gui.views.base import (
     decade_range,
     f32,
     finite_positive,
+    fit_legend_columns,
+    fit_page_height,
     hold_layout,
     nan_reduce,
+    row_legend,
+    scroll_page,
+    set_title,
 )
 
 N_EARLIER = 3
 """Earlier probes drawn faded behind the latest."""
 AXIS_WIDTH = 60
+PLOT_MIN_PX = 60
+"""Least height of each plot's data area; a shorter view scrolls its page."""
+STEP_TITLE = "‖∂L/∂h_t‖ per time step"
 
 HELP = """
 <p><b>What you see (top).</b> How strongly the loss reaches back to each time step of the
@@ -79,22 +88,27 @@ class GradientsView(BaseView):
         self.graphics = theme.new_graphics()
         lay = QVBoxLayout(self.content)
         lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(self.graphics, 1)
+        # a small window scrolls the page rather than squeezing each plot to a few pixels
+        lay.addWidget(scroll_page(self.graphics), 1)
         # the ratio text lives in the scene so SVG exports carry it too
         self.ratio_item = pg.LabelItem("", justify="left", color=theme.FOREGROUND, size="10pt")
         self.graphics.addItem(self.ratio_item, row=0, col=0)
         self.step_plot: pg.PlotItem = theme.add_log_plot(self.graphics, 1, 0)
-        theme.style_plot(self.step_plot, title="‖∂L/∂h_t‖ per time step, latest probe",
+        theme.style_plot(self.step_plot, title=STEP_TITLE,
                          x="time step in the window (0 = oldest)", y="‖∂L/∂h_t‖")
-        self.step_legend = theme.add_legend(self.step_plot, offset=(10, 10))
-        self.group_plot: pg.PlotItem = theme.add_log_plot(self.graphics, 2, 0)
+        # legends in rows of their own: inside a small plot they covered the curves and
+        # were cut by the plot's box
+        self.step_legend = row_legend(self.graphics, 2)
+        self.group_plot: pg.PlotItem = theme.add_log_plot(self.graphics, 3, 0)
         theme.style_plot(self.group_plot, title="gradient norm per parameter group, every batch",
                          x="global step (batches)", y="‖∂L/∂θ‖")
-        self.group_legend = theme.add_legend(self.group_plot)
+        self.group_legend = row_legend(self.graphics, 4)
         for p in (self.step_plot, self.group_plot):
             p.getAxis("left").setWidth(AXIS_WIDTH)
+            p.getViewBox().setMinimumHeight(PLOT_MIN_PX)
         self.graphics.ci.layout.setRowStretchFactor(1, 3)
-        self.graphics.ci.layout.setRowStretchFactor(2, 2)
+        self.graphics.ci.layout.setRowStretchFactor(3, 2)
+        self.graphics.sigDeviceRangeChanged.connect(self._on_graphics_resized)
 
         self.group_curves: dict[str, pg.PlotDataItem] = {}
         for g in GROUPS:
@@ -103,6 +117,7 @@ class GradientsView(BaseView):
             c.setDownsampling(auto=True, method="peak")
             c.setClipToView(True)
             self.group_plot.addItem(c)
+            self.group_legend.addItem(c, g)
             self.group_curves[g] = c
         self.group_anchor = RangeAnchor(self.group_plot)  # axes change in steps
 
@@ -122,6 +137,22 @@ class GradientsView(BaseView):
     def ratio_text(self) -> str:
         """The gradient-ratio sentence above the plots (HTML)."""
         return str(self.ratio_item.text)
+
+    # ------------------------------------------------------------------ layout
+    def _fit_legends(self) -> None:
+        fit_legend_columns(self.step_legend, self.graphics)
+        fit_legend_columns(self.group_legend, self.graphics)
+
+    def _on_graphics_resized(self, *_args: object) -> None:
+        self._fit_legends()
+
+    def resizeEvent(self, event: object) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)  # type: ignore[arg-type]
+        QTimer.singleShot(0, self, self._fit_height)  # once the texts have re-wrapped
+
+    def _fit_height(self) -> None:
+        """The page is as tall as its rows need (PLOT_MIN_PX per plot); the view scrolls."""
+        fit_page_height(self.graphics)
 
     # ------------------------------------------------------------------ building
     def _prebuild(self) -> None:
@@ -154,10 +185,10 @@ class GradientsView(BaseView):
             lo = pg.PlotDataItem(pen=pg.mkPen((0, 0, 0, 0)), connect="finite")
             hi = pg.PlotDataItem(pen=pg.mkPen((0, 0, 0, 0)), connect="finite")
             band = pg.FillBetweenItem(lo, hi, brush=theme.brush(theme.palette_color(layer, 45)))
-            med = pg.PlotDataItem(pen=theme.pen(col, 2.4), connect="finite",
-                                  name=f"layer {layer + 1}: median over windows")
+            med = pg.PlotDataItem(pen=theme.pen(col, 2.4), connect="finite")
             for item in (lo, hi, band, med):
                 self.step_plot.addItem(item)
+            self.step_legend.addItem(med, f"layer {layer + 1}, median")
             self.min_curves.append(lo)
             self.max_curves.append(hi)
             self.bands.append(band)
@@ -165,8 +196,10 @@ class GradientsView(BaseView):
         band_sample = pg.PlotDataItem(pen=None, fillLevel=0,
                                       fillBrush=theme.brush(theme.palette_color(0, 70)))
         self.step_legend.addItem(band_sample, "min–max over windows")
-        self.step_legend.addItem(self._earlier_sample, "earlier probes (faded)")
+        self.step_legend.addItem(self._earlier_sample, "earlier probes")
         self._n_layers = n_layers
+        self._fit_legends()
+        self._fit_height()
 
     # ------------------------------------------------------------------ drawing
     def _draw(self, history: RunHistory) -> None:
@@ -204,6 +237,7 @@ class GradientsView(BaseView):
             self._step_columns = {}
             self.ratio_item.setText("No probe yet: the per-step gradients appear with the "
                                      "first probe.")
+            set_title(self.step_plot, STEP_TITLE)
             for item in self.median_curves + self.min_curves + self.max_curves:
                 item.setData([], [])
             for row in self.earlier_curves:
@@ -248,11 +282,11 @@ class GradientsView(BaseView):
                     em = finite_positive(nan_reduce(np.nanmedian, eg[layer]))
                 c.setData(x, em)
                 cols[f"earlier_step{snap.step}_layer{layer + 1}_median"] = em
+        # the earlier probes' steps go in the title: a legend entry that changed its width
+        # each probe laid the whole page out again
         steps_txt = ", ".join(str(earlier[i].step) for i in picks)
-        label = self.step_legend.getLabel(self._earlier_sample)
-        if label is not None:
-            label.setText(f"earlier probes (faded): steps {steps_txt}" if picks
-                          else "earlier probes (faded): none yet")
+        set_title(self.step_plot, f"{STEP_TITLE}, probe at step {trace.step}"
+                  + (f" (faded: {steps_txt})" if picks else ""))
         rng = decade_range(*shown)
         if rng is not None:
             # a hair beyond the decades so their labels are drawn
@@ -267,8 +301,13 @@ class GradientsView(BaseView):
             "‖∂L/∂h<sub>1</sub>‖ / ‖∂L/∂h<sub>T</sub>‖, median over windows — "
             + "; ".join(parts))
         hold_layout(self.ratio_item)
+        self._fit_height()  # a longer text may take another line
         self.set_subtitle(f"{trace.cell_type.upper()} · probe at epoch {trace.epoch}, "
                           f"step {trace.step}")
+
+    def _image_widget(self) -> QWidget:
+        """Pictures show the whole page of plots, also the part scrolled out of view."""
+        return self.graphics if self.message is None else super()._image_widget()
 
     def _clear(self) -> None:
         self._snap_key = None

@@ -18,13 +18,17 @@ from rnnviz.gui.views.base import (
     BaseView,
     decade_range,
     finite_positive,
+    fit_legend_columns,
     hold_layout,
     nan_reduce,
+    row_legend,
+    set_title,
 )
 
 N_EARLIER = 3
 REACH_FRACTION = 0.01
 AXIS_WIDTH = 60
+TITLE = "‖∂ŷ/∂x_t‖ per time step"
 
 HELP = """
 <p><b>What you see.</b> How much the model's prediction would change if the input at time
@@ -82,10 +86,13 @@ class InfluenceView(BaseView):
         self.reach_item = pg.LabelItem("", justify="left", color=theme.FOREGROUND, size="10pt")
         self.graphics.addItem(self.reach_item, row=0, col=0)
         self.plot: pg.PlotItem = theme.add_log_plot(self.graphics, 1, 0)
-        theme.style_plot(self.plot, title="‖∂ŷ/∂x_t‖ per time step, latest probe",
+        theme.style_plot(self.plot, title=TITLE,
                          x="time step in the window (0 = oldest)", y="‖∂ŷ/∂x_t‖")
         self.plot.getAxis("left").setWidth(AXIS_WIDTH)
-        self.legend = theme.add_legend(self.plot, offset=(10, 10))
+        # under the plot, not over the curves (in a small plot it covered most of them)
+        self.legend = row_legend(self.graphics, 2)
+        self.graphics.sigDeviceRangeChanged.connect(
+            lambda *_a: fit_legend_columns(self.legend, self.graphics))
         self.earlier_curves: list[pg.PlotDataItem] = []
         for k in range(N_EARLIER):
             c = pg.PlotDataItem(pen=theme.pen("#7f7f7f", 1.2, alpha=60 + 40 * k),
@@ -94,9 +101,9 @@ class InfluenceView(BaseView):
             self.plot.addItem(c)
             self.earlier_curves.append(c)
         self.window_curves: list[pg.PlotDataItem] = []
-        self.median_curve = pg.PlotDataItem(pen=theme.pen("actual", 2.6), connect="finite",
-                                            name="median over windows")
+        self.median_curve = pg.PlotDataItem(pen=theme.pen("actual", 2.6), connect="finite")
         self.plot.addItem(self.median_curve)
+        self.legend.addItem(self.median_curve, "median over windows")
         self.reach_line = pg.InfiniteLine(angle=90, movable=False,
                                           pen=theme.pen("cursor", 1.5, dashed=True),
                                           label="1% of peak",
@@ -109,7 +116,8 @@ class InfluenceView(BaseView):
                                                             alpha=120))
         self._earlier_sample = pg.PlotDataItem(pen=theme.pen("#7f7f7f", 1.2, alpha=140))
         self.legend.addItem(self._window_sample, "each probed window")
-        self.legend.addItem(self._earlier_sample, "earlier probes (median, faded)")
+        self.legend.addItem(self._earlier_sample, "earlier probes (median)")
+        fit_legend_columns(self.legend, self.graphics)
         self._snap_key: tuple[int, int] | None = None
         self.reach_steps: int | None = None
 
@@ -167,11 +175,11 @@ class InfluenceView(BaseView):
                 em = finite_positive(nan_reduce(np.nanmedian, ei))
             c.setData(x, em)
             cols[f"earlier_step{snap.step}_median"] = em
-        label = self.legend.getLabel(self._earlier_sample)
-        if label is not None:
-            steps = ", ".join(str(earlier[i].step) for i in picks)
-            label.setText(f"earlier probes (median, faded): steps {steps}" if picks
-                          else "earlier probes: none yet")
+        # the earlier probes' steps go in the title: a legend entry that changed its width
+        # each probe laid the whole page out again
+        steps = ", ".join(str(earlier[i].step) for i in picks)
+        set_title(self.plot, f"{TITLE}, probe at step {trace.step}"
+                  + (f" (faded: {steps})" if picks else ""))
 
         rng = decade_range(infl)
         if rng is not None:
@@ -208,6 +216,7 @@ class InfluenceView(BaseView):
             c.setData([], [])
         self.reach_line.setVisible(False)
         self.reach_item.setText("")
+        set_title(self.plot, TITLE)
         self.set_subtitle("")
 
 

@@ -38,6 +38,7 @@ from rnnviz.gui.views.base import (
     fill_combo,
     fit_legend_columns,
     fit_page_height,
+    hold_layout,
     layer_labels,
     scroll_page,
     set_bar_levels,
@@ -57,7 +58,7 @@ layer outputs at each step) as heatmaps, x = time step (0 = oldest), y = unit; b
 units ticked in the list on the right as lines (h, then c).</p>
 <p><b>Colour scales.</b> h is bounded by tanh, so its scale is fixed at −1..1 (blue negative,
 white zero, red positive). c is not bounded: its scale is symmetric at the 99th percentile of
-|c| over the whole probe (stated on the colour bar as "p99"), fixed for that probe, so
+|c| over the whole probe (stated in the heatmap's title as "p99"), fixed for that probe, so
 switching layer or window does not change what a colour means.</p>
 <p><b>How to read it.</b> Units whose c drifts steadily carry information along the window
 (counters, running sums); units that follow the input closely react without remembering. A
@@ -79,18 +80,22 @@ def robust_max(a: np.ndarray | None, q: float = 99.0) -> float:
 
 
 def hidden_levels(hidden: np.ndarray) -> tuple[tuple[float, float], str]:
-    """Fixed levels for h and the words that describe them."""
+    """Fixed levels for h and the words that describe them (for the heatmap's title)."""
     finite = np.asarray(hidden)[np.isfinite(hidden)]
     if finite.size == 0 or float(np.abs(finite).max()) <= 1.0 + 1e-6:
-        return (-1.0, 1.0), "h, fixed −1..1"
+        return (-1.0, 1.0), "colours fixed −1..1"
     m = robust_max(hidden)
-    return (-m, m), f"h ±{m:.3g} (p99 of |h|)"  # short: it runs along a heatmap's height
+    return (-m, m), f"colours ±{m:.3g} (p99 of |h|)"
 
 
 def cell_levels(cell: np.ndarray) -> tuple[tuple[float, float], str]:
     """Fixed (per probe) symmetric levels for c and the words that describe them."""
     m = robust_max(cell)
-    return (-m, m), f"c ±{m:.3g} (p99 of |c|)"
+    return (-m, m), f"colours ±{m:.3g} (p99 of |c|)"
+
+
+CELL_TITLE = "cell state c_t"
+HIDDEN_TITLE = "hidden state h_t"
 
 
 class StatesView(BaseView):
@@ -113,7 +118,7 @@ class StatesView(BaseView):
         self.graphics = theme.new_graphics()
         self.unit_list = QListWidget()
         self.unit_list.setToolTip("Tick units to draw them as lines under the heatmaps.")
-        self.unit_list.setMaximumWidth(110)
+        self.unit_list.setMaximumWidth(86)  # "unit 31" and its box; the heatmaps need the room
         side = QVBoxLayout()
         side.addWidget(QLabel("units"))
         side.addWidget(self.unit_list, 1)
@@ -127,10 +132,14 @@ class StatesView(BaseView):
         lay.addLayout(row, 1)
 
         g = self.graphics
-        self.cell_plot = g.addPlot(row=0, col=0)
-        self.hidden_plot = g.addPlot(row=1, col=0)
-        self.line_plot = g.addPlot(row=2, col=0)
-        self.cell_line_plot = g.addPlot(row=3, col=0)
+        # what is shown (layer, window, probe) once above the plots; the plots' titles say
+        # what each is and its colour scale
+        self.info_item = pg.LabelItem("", justify="left", color=theme.FOREGROUND, size="10pt")
+        g.addItem(self.info_item, row=0, col=0, colspan=2)
+        self.cell_plot = g.addPlot(row=1, col=0)
+        self.hidden_plot = g.addPlot(row=2, col=0)
+        self.line_plot = g.addPlot(row=3, col=0)
+        self.cell_line_plot = g.addPlot(row=4, col=0)
         self.cell_image = pg.ImageItem(axisOrder="row-major")
         self.hidden_image = pg.ImageItem(axisOrder="row-major")
         self.cell_plot.addItem(self.cell_image)
@@ -141,20 +150,20 @@ class StatesView(BaseView):
                                           interactive=False, width=12, colorMapMenu=False)
         self.cell_bar.setImageItem(self.cell_image)
         self.hidden_bar.setImageItem(self.hidden_image)
-        theme.style_colorbar(self.cell_bar)
-        theme.style_colorbar(self.hidden_bar)
-        g.addItem(self.cell_bar, row=0, col=1)
-        g.addItem(self.hidden_bar, row=1, col=1)
-        theme.style_plot(self.cell_plot, title="cell state c_t — the long-term memory",
-                         y="unit", grid=False)
-        theme.style_plot(self.hidden_plot, title="hidden state h_t — the layer's output",
-                         y="unit", grid=False)
+        # one-letter labels: longer ones ran past a short heatmap's bar into the next
+        # bar's label; the scale's words are in the heatmap's title
+        theme.style_colorbar(self.cell_bar, "c")
+        theme.style_colorbar(self.hidden_bar, "h")
+        g.addItem(self.cell_bar, row=1, col=1)
+        g.addItem(self.hidden_bar, row=2, col=1)
+        theme.style_plot(self.cell_plot, title=CELL_TITLE, y="unit", grid=False)
+        theme.style_plot(self.hidden_plot, title=HIDDEN_TITLE, y="unit", grid=False)
         theme.style_plot(self.line_plot, y="h_t")
         theme.style_plot(self.cell_line_plot, x="time step in the window (0 = oldest)",
                          y="c_t")
         self.line_legend = pg.LegendItem(colCount=8, labelTextColor=theme.FOREGROUND,
                                          labelTextSize="9pt")
-        g.addItem(self.line_legend, row=4, col=0, colspan=2)  # may be as wide as the page
+        g.addItem(self.line_legend, row=5, col=0, colspan=2)  # may be as wide as the page
         g.sigDeviceRangeChanged.connect(self._on_graphics_resized)
         for p in (self.cell_plot, self.hidden_plot, self.line_plot, self.cell_line_plot):
             p.getAxis("left").setWidth(AXIS_WIDTH)
@@ -232,17 +241,21 @@ class StatesView(BaseView):
         fill_combo(self.window_combo, window_labels(trace.window_start))
         if H != self._n_units:
             self._fill_units(H)
+            # first and last unit only: more labels overprint on a short heatmap
+            ticks = [[(0.0, "0")] + ([(float(H - 1), str(H - 1))] if H > 1 else []), []]
+            for p in (self.cell_plot, self.hidden_plot):
+                p.getAxis("left").setTicks(ticks)
         has_cell = trace.cell is not None
         self._show_cell_rows(has_cell)
         h_lv, h_txt = hidden_levels(trace.hidden)
         self._levels = {"hidden": h_lv}
         set_bar_levels(self.hidden_bar, h_lv)
-        theme.set_axis_label(self.hidden_bar.axis, h_txt)
+        set_title(self.hidden_plot, f"{HIDDEN_TITLE}; {h_txt}")
         if has_cell:
             c_lv, c_txt = cell_levels(trace.cell)  # type: ignore[arg-type]
             self._levels["cell"] = c_lv
             set_bar_levels(self.cell_bar, c_lv)
-            theme.set_axis_label(self.cell_bar.axis, c_txt)
+            set_title(self.cell_plot, f"{CELL_TITLE}; {c_txt}")
         if T != self._n_steps:
             self.line_plot.setXRange(-0.5, T - 0.5, padding=0)
             self._n_steps = T
@@ -271,9 +284,9 @@ class StatesView(BaseView):
         if has_cell != self._cell_rows:
             ci = self.graphics.ci
             if has_cell:
-                ci.addItem(self.cell_plot, row=0, col=0)
-                ci.addItem(self.cell_bar, row=0, col=1)
-                ci.addItem(self.cell_line_plot, row=3, col=0)
+                ci.addItem(self.cell_plot, row=1, col=0)
+                ci.addItem(self.cell_bar, row=1, col=1)
+                ci.addItem(self.cell_line_plot, row=4, col=0)
             else:
                 for item in (self.cell_plot, self.cell_bar, self.cell_line_plot):
                     ci.removeItem(item)
@@ -286,7 +299,7 @@ class StatesView(BaseView):
                                 **{"font-size": theme.LABEL_SIZE, "color": theme.FOREGROUND})
         self.line_plot.showLabel("bottom", not has_cell)
         stretch = ((3 if has_cell else 0), 3, 2, (2 if has_cell else 0))
-        for r, f in enumerate(stretch):
+        for r, f in enumerate(stretch, start=1):
             self.graphics.ci.layout.setRowStretchFactor(r, f)
 
     def _fill_units(self, n: int) -> None:
@@ -322,11 +335,11 @@ class StatesView(BaseView):
         else:
             self.cell_image.clear()
         self._columns = cols
-        # short titles: a narrow view wraps them, and every line is taken from the heatmaps
-        where = f"layer {layer + 1} · window {w + 1} · epoch {trace.epoch}, step {trace.step}"
-        set_title(self.cell_plot, f"cell state c_t · {where}")
-        set_title(self.hidden_plot, "hidden state h_t (the output)"
-                        f"{'' if trace.cell is not None else ' · ' + where}")
+        text = (f"layer {layer + 1} · window {w + 1} · {trace.cell_type.upper()} probe at "
+                f"epoch {trace.epoch}, step {trace.step}")
+        if self.info_item.text != text:
+            self.info_item.setText(text)
+            hold_layout(self.info_item)
         fit_page_height(self.graphics)  # a longer title may take another line
         self._update_lines()
 
@@ -376,6 +389,7 @@ class StatesView(BaseView):
         self._snapshots = []
         self.cell_image.clear()
         self.hidden_image.clear()
+        self.info_item.setText("")
         self._update_lines()
         self.timeline.update_snapshots([])
         self.set_subtitle("")

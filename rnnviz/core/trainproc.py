@@ -44,6 +44,7 @@ import itertools
 import logging
 import os
 import pickle
+import queue
 import subprocess
 import sys
 import threading
@@ -311,6 +312,38 @@ class RemoteControl:
         return bool(ok)
 
 
+class _Outbox:
+    """Commands on their way to the child, sent in order by a thread of their own, so the
+    caller never waits on the pipe (a big series takes a while to go through it)."""
+
+    def __init__(self, conn: Any) -> None:
+        self._conn = conn
+        self._queue: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="rnnviz-training-commands",
+                                        daemon=True)
+        self._thread.start()
+
+    def put(self, blob: bytes) -> None:
+        self._queue.put(blob)
+
+    def close(self, timeout: float = 2.0) -> None:
+        """Send what is queued, then close the pipe."""
+        self._queue.put(None)
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        broken = False
+        while (blob := self._queue.get()) is not None:
+            if broken:
+                continue
+            try:
+                self._conn.send_bytes(blob)
+            except (OSError, ValueError) as exc:  # the child is gone; the reader reports it
+                log.warning("the training process stopped taking commands: %s", exc)
+                broken = True
+        self._conn.close()
+
+
 class TrainingProcess:
     """A child process that runs training jobs, one at a time.
 
@@ -324,7 +357,7 @@ class TrainingProcess:
     def __init__(self) -> None:
         self._proc: Any = None
         self._gone = threading.Event()
-        self._commands: Any = None
+        self._commands: _Outbox | None = None
         self._reader: threading.Thread | None = None
         self._lock = threading.Lock()
         self._job = 0
@@ -377,7 +410,7 @@ class TrainingProcess:
             os.close(ev_w)
         self._proc = proc
         self._gone = gone = threading.Event()
-        self._commands = Connection(cmd_w, readable=False)
+        self._commands = _Outbox(Connection(cmd_w, readable=False))
         events = Connection(ev_r, writable=False)
         self._reader = threading.Thread(target=self._read, args=(events, gone),
                                         name="rnnviz-training-events", daemon=True)
@@ -413,12 +446,10 @@ class TrainingProcess:
         return self._ended.wait(timeout)
 
     def _command(self, cmd: tuple[Any, ...]) -> None:
-        try:
-            with self._lock:
-                if self._commands is not None:
-                    self._commands.send_bytes(_dumps(cmd))
-        except (OSError, ValueError) as exc:  # the child is gone; the reader reports it
-            log.warning("training process did not take %s: %s", cmd[0], exc)
+        blob = _dumps(cmd)
+        with self._lock:
+            if self._commands is not None:
+                self._commands.put(blob)
 
     def _sync(self, job: int, timeout: float) -> tuple[bool, Any] | None:
         token = next(self._tokens)
@@ -484,10 +515,8 @@ class TrainingProcess:
             self._proc = None
         if proc is None:
             return True
-        try:
-            commands.send_bytes(_dumps(("quit",)))
-        except (OSError, ValueError):
-            pass
+        if commands is not None:
+            commands.put(_dumps(("quit",)))
         try:
             proc.wait(timeout)
             clean = True
@@ -497,6 +526,7 @@ class TrainingProcess:
             proc.wait(2.0)
         with self._lock:
             self._commands = None
+        if commands is not None:
             commands.close()
         if self._reader is not None:
             self._reader.join(2.0)

@@ -67,6 +67,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "FORECAST_SHARE",
+    "STOPPED_FORECAST_MAX_S",
     "PROBE_SHARE",
     "TrainingControl",
     "evaluate",
@@ -80,6 +81,10 @@ PROBE_SHARE = 0.03
 """Time-based probing never takes more than this share of the wall time."""
 FORECAST_SHARE = 0.04
 """Forecasts during training never take more than this share of the training time."""
+STOPPED_FORECAST_MAX_S = 2.0
+"""A stopped run ends with a last forecast only when one takes at most this long (measured
+on the last one, or estimated): on a long series a recursive forecast over the whole test
+part can take a minute, and Stop must end the run at once (the last forecast stays)."""
 FUTURE_STEPS_MAX = 200
 """Rows forecast past the end of the data in each ForecastReady (for display)."""
 EVAL_BATCH = 2048
@@ -549,7 +554,7 @@ def train(data: WindowSplits, run: RunConfig, *, control: TrainingControl | None
     if step > 0 and reason != "diverged":
         if probing and last_probe_step != step:
             yield do_probe(step, epoch)
-        if forecasting:
+        if forecasting and (reason != "stopped" or forecast_cost <= STOPPED_FORECAST_MAX_S):
             yield do_forecast(epoch)
     elif reason == "diverged" and forecasting and step > 1:
         yield do_forecast(epoch)  # the restored (finite) weights

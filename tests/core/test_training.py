@@ -141,6 +141,22 @@ def test_stop_ends_within_one_batch(data):
     assert events[-1].reason == "stopped"
 
 
+@pytest.mark.parametrize("limit, expect_forecast", [(1e9, True), (0.0, False)])
+def test_a_stopped_run_forecasts_at_the_end_only_when_that_is_quick(data, monkeypatch, limit,
+                                                                     expect_forecast):
+    # on a long series the final recursive forecast can take a minute; Stop must not wait
+    monkeypatch.setattr(training, "STOPPED_FORECAST_MAX_S", limit)
+    control = TrainingControl()
+    events = []
+    for ev in train(data, _run(epochs=5), control=control):
+        events.append(ev)
+        if isinstance(ev, BatchDone) and ev.step == 3:
+            control.stop()
+    after_stop = events[[i for i, e in enumerate(events) if isinstance(e, BatchDone)][-1]:]
+    assert any(isinstance(e, ForecastReady) for e in after_stop) == expect_forecast
+    assert events[-1].reason == "stopped"
+
+
 def test_set_lr_applies_to_the_next_batch(data):
     control = TrainingControl()
     lrs = []

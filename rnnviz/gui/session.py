@@ -538,7 +538,16 @@ class TrainingSession(QObject):
         """Start the training process now (it imports torch while the user looks at the
         data), so the first Start does not wait for it. Nothing in thread mode."""
         if self.in_process and not self._shut_down:
-            self._training_process().warm_up()
+            try:
+                self._training_process().warm_up()
+            except OSError as exc:  # no Python to start (an embedded or frozen build)
+                self._fall_back_to_thread(exc)
+
+    def _fall_back_to_thread(self, exc: BaseException) -> None:
+        log.warning("could not start the training process (%s); training on a thread", exc)
+        self.in_process = False
+        self.max_gui_share = MAX_GUI_SHARE
+        self._process = None
 
     def _training_process(self) -> Any:
         from rnnviz.core.trainproc import TrainingProcess, shared_process
@@ -564,6 +573,10 @@ class TrainingSession(QObject):
             proc = self._process = type(proc)()
         try:
             control = proc.start(data, run, model=model, paused=paused, sink=sink)
+        except OSError as exc:  # the process could not be started: train on a thread
+            self._fall_back_to_thread(exc)
+            self.start(data, run, model=model, paused=paused)
+            return
         except Exception as exc:  # noqa: BLE001 - e.g. data that cannot be pickled
             self._on_train_failed(exc, traceback.format_exc())
             self._set_state(IDLE)

@@ -454,3 +454,26 @@ def test_frames_redraw_the_stalest_views_first_within_a_budget(qtbot, monkeypatc
     expected = int(min(max(s._base_interval, ms / share), S.MAX_INTERVAL_MS))
     assert s._timer.interval() == expected
     s.shutdown()
+
+
+def test_without_a_python_to_start_training_falls_back_to_a_thread(qtbot, splits, monkeypatch):
+    import rnnviz.core.trainproc as trainproc
+
+    def no_python(*args, **kwargs):
+        raise FileNotFoundError(2, "No such file or directory", "python")
+
+    monkeypatch.setattr(trainproc.subprocess, "Popen", no_python)
+    monkeypatch.setattr(trainproc, "shared_process", trainproc.TrainingProcess)
+    holder = QWidget()
+    qtbot.addWidget(holder)
+    s = TrainingSession(holder, in_process=True)
+    s.prepare()  # at start-up: no dialog, no exception
+    assert not s.in_process
+    s2 = TrainingSession(holder, in_process=True)
+    errors = []
+    s2.failed.connect(lambda *a: errors.append(a))
+    with qtbot.waitSignal(s2.run_finished, timeout=WAIT) as blocker:
+        s2.start(splits, run_config())  # at Start: the run trains on a thread instead
+    assert not s2.in_process and errors == []
+    assert blocker.args[0].reason == "completed" and s2.history.n_batches == 6
+    assert s.shutdown() and s2.shutdown()

@@ -230,11 +230,16 @@ def add_log_plot(graphics: pg.GraphicsLayoutWidget, row: int, col: int) -> pg.Pl
     return plot
 
 
-def set_title(plot: pg.PlotItem, text: str) -> None:
-    """Set a plot's title in the shared style, only when it changed (relabelling is not free:
-    it re-lays out the text)."""
-    if plot.titleLabel.text != text or not plot.titleLabel.isVisible():
-        plot.setTitle(text, size=TITLE_SIZE, color=FOREGROUND)
+def set_title(plot: pg.PlotItem, text: str) -> bool:
+    """Set a plot's title in the shared style, only when it changed, keeping its row.
+
+    The same as :func:`rnnviz.gui.views.base.set_title` (``PlotItem.setTitle`` put the
+    title row back to 30 px at each call, so a wrapped title's row shrank and grew again and
+    the whole page was laid out and drawn again). Returns True when the text changed.
+    """
+    from rnnviz.gui.views.base import set_title as keep_row_title  # base imports theme
+
+    return keep_row_title(plot, text)
 
 
 def set_axis_label(axis: pg.AxisItem, text: str, size: str = "9pt") -> None:

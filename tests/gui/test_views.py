@@ -899,3 +899,83 @@ def test_a_new_forecast_does_not_set_the_series_again(qtbot, monkeypatch):
     view.target_combo.setCurrentIndex(1)  # another target: the series is set again
     assert len(calls) == 1
     np.testing.assert_allclose(original(view.actual_curve)[1], -np.arange(20.0))
+
+
+# ---------------------------------------------------------------------- small docks (1280x800)
+def _shown_at(qtbot, cls, history, size=(499, 360)):
+    from PySide6.QtWidgets import QApplication
+
+    view = make_view(qtbot, cls)
+    view.resize(*size)  # about a view's size in a 1280x800 window
+    view.show()
+    qtbot.waitExposed(view)
+    view.render(history)
+    for _ in range(3):  # deferred layout passes
+        QApplication.processEvents()
+    return view
+
+
+def _scene_rect(item):
+    return item.mapRectToScene(item.boundingRect())
+
+
+@pytest.mark.parametrize("cls", [GradientsView, InfluenceView])
+def test_legends_sit_under_their_plots_and_inside_the_page(qtbot, cls):
+    view = _shown_at(qtbot, cls, demo_history("lstm"))
+    plots = ([view.step_plot, view.group_plot] if cls is GradientsView else [view.plot])
+    legends = ([view.step_legend, view.group_legend] if cls is GradientsView
+               else [view.legend])
+    page = view.graphics.sceneRect()
+    for legend in legends:
+        rect = _scene_rect(legend)
+        assert rect.height() > 5 and len(legend.items) >= 2
+        assert page.contains(rect), (rect, page)  # nothing of it cut off
+        for plot in plots:  # it covers no plot's data area
+            assert not rect.intersects(_scene_rect(plot.getViewBox())), (rect, plot)
+
+
+def test_gradients_picture_shows_the_whole_scrolled_page(qtbot):
+    view = _shown_at(qtbot, GradientsView, demo_history("lstm"), size=(499, 250))
+    area = view.graphics.parentWidget().parentWidget()
+    assert view.graphics.height() > area.viewport().height()  # the page scrolls
+    assert view._image_widget().grab().height() == view.graphics.height()
+
+
+@pytest.mark.parametrize("size", [(390, 330), (499, 360), (700, 460)])
+def test_states_colour_bar_labels_do_not_overlap(qtbot, size):
+    p = probe("lstm", step=4, steps=12, hidden=8)
+    tr = p.trace
+    big = dataclasses.replace(tr, cell=(tr.cell * 123.456).astype(np.float32))  # a long p99
+    view = _shown_at(qtbot, StatesView, history_of([ProbeReady(step=4, epoch=1, trace=big)]),
+                     size=size)
+    labels = [view.cell_bar.axis.label, view.hidden_bar.axis.label]
+    rects = [_scene_rect(lb) for lb in labels]
+    assert all(r.height() > 3 for r in rects)
+    assert not rects[0].intersects(rects[1]), rects
+    bars = [_scene_rect(view.cell_bar), _scene_rect(view.hidden_bar)]
+    for bar, r in zip(bars, rects, strict=True):  # each along its own bar, not past its end
+        assert bar.top() - 1 <= r.top() and r.bottom() <= bar.bottom() + 1, (bar, r)
+    m = float(np.percentile(np.abs(big.cell), 99))
+    assert f"±{m:.3g}" in view.cell_plot.titleLabel.text  # the scale's words moved here
+
+
+def test_theme_set_title_keeps_a_wrapped_title_row(qtbot):
+    from PySide6.QtWidgets import QApplication
+
+    from rnnviz.gui import theme
+
+    g = theme.new_graphics()
+    qtbot.addWidget(g)
+    g.resize(260, 300)
+    g.show()
+    qtbot.waitExposed(g)
+    plot = g.addPlot(row=0, col=0)
+    long_a = "a title long enough to wrap onto more lines in a narrow plot, probe at step 10"
+    theme.set_title(plot, long_a)
+    for _ in range(3):
+        QApplication.processEvents()
+    row = plot.titleLabel.maximumHeight()
+    assert row > 30  # wrapped: more than one line of room
+    assert theme.set_title(plot, long_a.replace("10", "20")) is True
+    assert plot.titleLabel.maximumHeight() == row  # pyqtgraph's setTitle put it back to 30
+    assert theme.set_title(plot, long_a.replace("10", "20")) is False  # unchanged: not set

@@ -225,6 +225,12 @@ class BaseView(QWidget):
         self._stack.setCurrentWidget(self.content)  # lays the page out (no paint: same slot)
         self._stack.setCurrentWidget(self._message)
         self._laid_out_at = size
+        # paint the page once off screen: every axis lays out and draws its ticks into the
+        # pixmap it is painted from (cache_axes), and Qt makes its glyphs and pixmaps, now
+        # rather than in the first probe's frame (Gates: 37 ms of painting otherwise)
+        self.cache_axes()
+        for gv in self._graphics_views():
+            gv.grab()
 
     def _prebuild(self) -> None:
         """Subclasses create their costly plot items here (called by :meth:`prebuild`)."""
@@ -539,6 +545,9 @@ def fit_legend_columns(legend: pg.LegendItem, graphics: pg.GraphicsLayoutWidget,
     legend._rnnviz_fit = key  # type: ignore[attr-defined]
     legend.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
     legend.setColumnCount(cols)
+    # the legend sizes itself from its entries (LegendItem.updateSize), taller than the
+    # size hint its layout gives the page: the page then left its last row cut off
+    legend.setMinimumHeight(float(legend.height()))
     legend.updateGeometry()
     graphics.ci.setGeometry(graphics.range)  # lay the page out again now
     return True
@@ -592,7 +601,7 @@ def hold_layout(label: pg.LabelItem) -> pg.LabelItem:
     pyqtgraph sets a label's minimum and preferred width to its text's width at every
     ``setText``; a longer text ("step 88" -> "step 132") then re-lays out the whole scene,
     every plot in it is resized and every axis redrawn (a 10-40 ms stall per probe). Call
-    this after each ``setText`` (or ``theme.set_title``): the label takes the width its row
+    this after each ``setText`` (:func:`set_title` does): the label takes the width its row
     gives it and a text longer than that wraps onto more lines instead of widening the
     layout (a scene wider than its view was cut off on the right: title, axis and legend).
 
@@ -635,7 +644,7 @@ def set_title(plot: pg.PlotItem, text: str) -> bool:
     if shown:
         label.setText(text, size=theme.TITLE_SIZE, color=theme.FOREGROUND)
     else:  # the first title shows the row
-        theme.set_title(plot, text)
+        plot.setTitle(text, size=theme.TITLE_SIZE, color=theme.FOREGROUND)
     hold_layout(label)
     _set_title_row(plot)  # now: a draw is not a resize, the plot is alive
     return True

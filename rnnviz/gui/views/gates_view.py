@@ -35,6 +35,7 @@ from rnnviz.gui.views.base import (
     fit_page_height,
     layer_labels,
     scroll_page,
+    set_bar_levels,
     set_title,
     window_labels,
 )
@@ -206,22 +207,32 @@ class GatesView(BaseView):
             self._rows.append((p, img, bar))
         self._rows_shown = MAX_GATES
         self.graphics.ci.layout.setRowStretchFactor(0, 2)
+        # the page of the default model (LSTM, one input), titles included, so that the
+        # first probe changes only what differs (a GRU retitles and takes a row out)
+        self._apply_structure(GATE_NAMES["lstm"], 1, ())
+        set_title(self.input_plot, self._input_title(0, 0, "lstm", 0, 0))
 
     def _build(self, trace: Trace) -> None:
         """Fit the prebuilt rows to the trace's gates (retitle, recolour, show as many rows
         as gates) and its input features; plot items are created once per view."""
         gates = tuple(g for g in GATE_NAMES.get(trace.cell_type, tuple(trace.gates))
                       if g in trace.gates)[:MAX_GATES]
-        F = trace.inputs.shape[2]
-        key = (gates, F, tuple(trace.feature_names))
+        self._prebuild()
+        self._apply_structure(gates, trace.inputs.shape[2], tuple(trace.feature_names))
+
+    def _apply_structure(self, gates: tuple[str, ...], F: int, names: tuple[str, ...]) -> None:
+        """Show one row per gate (titled, coloured) and one input curve per feature; rows
+        whose gate did not change are left as they are."""
+        key = (gates, F, names)
         if key == self._structure:
             return
-        self._prebuild()
         old = self._structure
         self._structure = key
         self._x_steps = 0
         if old is None or old[1:] != key[1:]:
-            self._build_inputs(trace)
+            self._build_inputs(F, names)
+        if old is not None and old[0] == gates:
+            return
         self.images.clear()
         self.gate_plots.clear()
         self.colorbars.clear()
@@ -241,14 +252,18 @@ class GatesView(BaseView):
                 continue
             g = gates[r]
             kind = "sigmoid" if g in SIGMOID_GATES else "tanh"
-            bar.setColorMap(theme.colormap(kind))
-            bar.setLevels(values=gate_levels(g))
+            if getattr(bar, "_rnnviz_kind", None) != kind:  # setting it again redrew the bar
+                bar.setColorMap(theme.colormap(kind))
+                bar._rnnviz_kind = kind  # type: ignore[attr-defined]
+            set_bar_levels(bar, gate_levels(g))
             set_title(p, GATE_TITLES.get(g, g))
             last = r == len(gates) - 1
-            p.getAxis("bottom").setStyle(showValues=last)
-            if last:
-                theme.style_plot(p, x="time step in the window (0 = oldest)", grid=False)
-            p.showLabel("bottom", last)
+            if getattr(p, "_rnnviz_last", None) != last:  # restyling redrew the axis
+                p._rnnviz_last = last  # type: ignore[attr-defined]
+                p.getAxis("bottom").setStyle(showValues=last)
+                if last:
+                    theme.style_plot(p, x="time step in the window (0 = oldest)", grid=False)
+                p.showLabel("bottom", last)
             self.images[g] = img
             self.gate_plots[g] = p
             self.colorbars[g] = bar
@@ -265,16 +280,15 @@ class GatesView(BaseView):
         if self._rows_shown:
             QTimer.singleShot(0, self, self._fit_height)  # once the titles have re-wrapped
 
-    def _build_inputs(self, trace: Trace) -> None:
+    def _build_inputs(self, F: int, feature_names: tuple[str, ...]) -> None:
         """One curve per input feature in the input plot (cheap: no new plot)."""
         ip = self.input_plot
         assert ip is not None
-        F = trace.inputs.shape[2]
         for c in self.input_curves:
             ip.removeItem(c)
         if ip.legend is not None:
             ip.legend.clear()
-        names = list(trace.feature_names) or [f"input {i + 1}" for i in range(F)]
+        names = list(feature_names) or [f"input {i + 1}" for i in range(F)]
         legend = ip.legend if ip.legend is not None else (theme.add_legend(ip) if F > 1
                                                           else None)
         self.input_curves = []
@@ -358,12 +372,15 @@ class GatesView(BaseView):
             self._units_ticked = H
         self._columns = cols
         if self.input_plot is not None:
-            set_title(
-                self.input_plot,
-                f"input window {w + 1} (scaled) · layer {layer + 1} · "
-                f"{trace.cell_type.upper()} probe at epoch {trace.epoch}, step {trace.step}")
+            set_title(self.input_plot, self._input_title(w, layer, trace.cell_type,
+                                                         trace.epoch, trace.step))
             self._fit_height()  # a longer title may take another line
         self._set_cursor(self.time_step)
+
+    @staticmethod
+    def _input_title(w: int, layer: int, cell: str, epoch: int, step: int) -> str:
+        return (f"input window {w + 1} (scaled) · layer {layer + 1} · "
+                f"{cell.upper()} probe at epoch {epoch}, step {step}")
 
     def _set_cursor(self, t: int) -> None:
         trace = self._trace

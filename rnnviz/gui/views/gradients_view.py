@@ -139,12 +139,16 @@ class GradientsView(BaseView):
         return str(self.ratio_item.text)
 
     # ------------------------------------------------------------------ layout
-    def _fit_legends(self) -> None:
-        fit_legend_columns(self.step_legend, self.graphics)
-        fit_legend_columns(self.group_legend, self.graphics)
+    def _fit_legends(self) -> bool:
+        a = fit_legend_columns(self.step_legend, self.graphics)
+        b = fit_legend_columns(self.group_legend, self.graphics)
+        return a or b
 
     def _on_graphics_resized(self, *_args: object) -> None:
         self._fit_legends()
+        # a legend may take more or fewer rows: the page's height follows (no change when
+        # it is within 2 px, so this settles)
+        QTimer.singleShot(0, self, self._fit_height)
 
     def resizeEvent(self, event: object) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)  # type: ignore[arg-type]

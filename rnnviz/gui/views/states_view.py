@@ -218,6 +218,21 @@ class StatesView(BaseView):
         self.unit_list.blockSignals(False)
         self._update_lines()
 
+    # ------------------------------------------------------------------ building
+    def _prebuild(self) -> None:
+        """Give the page the texts of a probe of the default model (LSTM) before the first
+        probe, so that its frame does not lay the page out again for longer titles."""
+        if self._trace is None and not self.info_item.text:
+            set_title(self.cell_plot, f"{CELL_TITLE}; colours ±0.000 (p99 of |c|)")
+            set_title(self.hidden_plot, f"{HIDDEN_TITLE}; colours fixed −1..1")
+            self.info_item.setText(self._info_text(0, 0, "lstm", 0, 0))
+            hold_layout(self.info_item)
+
+    @staticmethod
+    def _info_text(layer: int, w: int, cell: str, epoch: int, step: int) -> str:
+        return (f"layer {layer + 1} · window {w + 1} · {cell.upper()} probe at "
+                f"epoch {epoch}, step {step}")
+
     # ------------------------------------------------------------------ drawing
     def _draw(self, history: RunHistory) -> bool | None:
         snaps = history.snapshots
@@ -335,8 +350,7 @@ class StatesView(BaseView):
         else:
             self.cell_image.clear()
         self._columns = cols
-        text = (f"layer {layer + 1} · window {w + 1} · {trace.cell_type.upper()} probe at "
-                f"epoch {trace.epoch}, step {trace.step}")
+        text = self._info_text(layer, w, trace.cell_type, trace.epoch, trace.step)
         if self.info_item.text != text:
             self.info_item.setText(text)
             hold_layout(self.info_item)

@@ -394,6 +394,9 @@ class TrainingProcess:
         # "spawn": that one re-imports the parent's main script in the child, which fails
         # (or starts a second window) for scripts without an ``if __name__ == "__main__"``
         # guard. "fork" is unsafe with Qt's and torch's threads.
+        if self._commands is not None:  # the previous child's (it died): end its sender
+            self._commands.close(timeout=0)
+            self._commands = None
         cmd_r, cmd_w = os.pipe()  # commands: parent writes, child reads
         ev_r, ev_w = os.pipe()  # messages: child writes, parent reads
         package_root = str(Path(__file__).resolve().parents[2])
@@ -499,14 +502,16 @@ class TrainingProcess:
         if msg.job != self._job:
             return  # from a job that was given up
         sink = self._sink
+        if msg.kind == "ended":
+            # free before the sink hears of the end: whoever it tells may start the next
+            # job at once, and must not find the process still busy
+            self._sink = None
+            self._ended.set()
         if sink is not None:
             try:
                 sink(msg)
             except Exception:  # noqa: BLE001 - the reader must keep reading
                 log.exception("a training message could not be handled")
-        if msg.kind == "ended":
-            self._sink = None
-            self._ended.set()
 
     def close(self, timeout: float = 5.0) -> bool:
         """Stop the current job and the child; True when it left in time (else it is killed)."""

@@ -346,7 +346,11 @@ def test_ten_train_stop_cycles_leave_no_thread_and_no_growing_memory(qtbot):
 
 
 @pytest.mark.parametrize("in_process", [True, False], ids=["process", "thread"])
-def test_real_train_stop_cycles_leave_no_thread(qtbot, splits, in_process):
+def test_real_train_stop_cycles_leave_no_thread(qtbot, splits, in_process, monkeypatch):
+    import rnnviz.core.trainproc as trainproc
+
+    own = trainproc.TrainingProcess()  # not the shared one another test may still hold
+    monkeypatch.setattr(trainproc, "shared_process", lambda: own)
     holder = QWidget()
     qtbot.addWidget(holder)
     session = TrainingSession(holder, in_process=in_process)
@@ -366,11 +370,12 @@ def test_real_train_stop_cycles_leave_no_thread(qtbot, splits, in_process):
     for _ in range(3):
         cycle()
     qtbot.waitUntil(lambda: not session.findChildren(QThread), timeout=WAIT)
-    assert threading.active_count() <= base_threads
+    assert threading.active_count() <= base_threads, [t.name for t in threading.enumerate()]
     # process mode: every run went to the same child process (none was started per run)
     assert session._process is first_process
     assert (first_process is not None and first_process.alive) == in_process
     assert session.shutdown(10_000)
+    assert own.close(10.0)
 
 
 def test_big_csv_is_read_on_a_worker_with_progress(qtbot, session, tmp_path):

@@ -134,6 +134,44 @@ def test_render_does_no_work_when_the_history_did_not_change(qtbot, name):
     assert len(calls) == 3
 
 
+GROWING_CURVES = {
+    # curves whose length grows with the data or the run (not with a window's T steps)
+    "loss": lambda v: [v.batch_curve, v.smooth_curve, v.epoch_train_curve, v.epoch_val_curve],
+    "forecast": lambda v: [v.actual_curve, v.one_step_curve, v.recursive_curve,
+                           v.future_curve],
+    "gradients": lambda v: list(v.group_curves.values()),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GROWING_CURVES))
+def test_curves_that_grow_with_the_data_draw_decimated_and_clipped(qtbot, name):
+    # PlotItem.addItem resets a curve's downsampling to the plot's own (off): a curve set up
+    # before it was added drew every point (0.75 s to paint a 1,000,000-row series)
+    view = build_demo_view(VIEWS[name])
+    qtbot.addWidget(view)
+    curves = GROWING_CURVES[name](view)
+    assert curves
+    for c in curves:
+        assert c.opts["autoDownsample"] and c.opts["clipToView"], c.opts.get("name")
+
+
+def test_a_million_row_series_reaches_the_forecast_plot_decimated(qtbot):
+    n = 1_000_000
+    times = np.datetime64("2000-01-01T00:00") + np.arange(n).astype("timedelta64[m]")
+    raw = np.sin(np.arange(n) / 500.0)[:, None]
+    series = DemoSeries(times=times, raw=raw, target_names=("y",), feature_names=("y",),
+                        train_end=700_000, val_end=850_000)
+    view = make_view(qtbot, ForecastView)
+    view.resize(900, 500)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_series(series)
+    view.grab()  # lays out and paints: the view box knows its width
+    drawn = view.actual_curve.curve.xData
+    assert original(view.actual_curve)[0].size == n  # every row is kept for export
+    assert drawn.size < 20_000  # at most a few points per pixel column reach the painter
+
+
 @pytest.mark.parametrize("name", VIEW_NAMES)
 def test_clear_forgets_what_was_drawn(qtbot, name):
     view = make_view(qtbot, VIEWS[name])

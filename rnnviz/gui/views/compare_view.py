@@ -335,9 +335,8 @@ class CompareView(BaseView):
             def add(plot: pg.PlotItem, kind: str, name: str | None, pen: Any,
                     lab: str = lab) -> None:
                 item = pg.PlotDataItem(pen=pen, name=name, connect="finite")
-                item.setDownsampling(auto=True, method="peak")
-                item.setClipToView(True)
                 plot.addItem(item)
+                theme.decimate(item)  # after addItem, which resets it
                 self._curves[(lab, kind)] = item
 
             add(self.loss_plot, "batch", None, theme.pen(c, 1, alpha=110))

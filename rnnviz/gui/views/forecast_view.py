@@ -111,9 +111,8 @@ class ForecastView(BaseView):
 
         def curve(name: str, pen: Any) -> pg.PlotDataItem:
             item = pg.PlotDataItem(name=name, pen=pen, connect="finite")
-            item.setDownsampling(auto=True, method="peak")
-            item.setClipToView(True)
             self.plot.addItem(item)
+            theme.decimate(item)  # after addItem, which resets it
             self.legend.addItem(item, name)
             return item
 

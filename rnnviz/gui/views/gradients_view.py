@@ -114,9 +114,8 @@ class GradientsView(BaseView):
         for g in GROUPS:
             c = pg.PlotDataItem(pen=theme.pen(theme.GROUP_COLORS[g], 1), name=g,
                                 connect="finite")
-            c.setDownsampling(auto=True, method="peak")
-            c.setClipToView(True)
             self.group_plot.addItem(c)
+            theme.decimate(c)  # after addItem, which resets it
             self.group_legend.addItem(c, g)
             self.group_curves[g] = c
         self.group_anchor = RangeAnchor(self.group_plot)  # axes change in steps

@@ -66,9 +66,8 @@ class LossView(BaseView):
 
         def curve(name: str, **kw: object) -> pg.PlotDataItem:
             item = pg.PlotDataItem(name=name, **kw)
-            item.setDownsampling(auto=True, method="peak")
-            item.setClipToView(True)
             self.plot.addItem(item)
+            theme.decimate(item)  # after addItem, which resets it
             return item
 
         self.batch_curve = curve("train, each batch", pen=theme.pen("train_raw", 1))

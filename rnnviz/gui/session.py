@@ -911,6 +911,13 @@ class TrainingSession(QObject):
                 _STRAGGLERS.append(job)
                 log.warning("worker %s did not stop within %d ms", job.name, timeout_ms)
             setattr(self, attr, None)
+        proc = self._process
+        if proc is not None:
+            from rnnviz.core.trainproc import shared_process
+
+            if proc is not shared_process():  # a second session's own process: end it
+                proc.close(timeout_ms / 1000.0)
+            self._process = None
         self._set_state(IDLE)
         return ok
 

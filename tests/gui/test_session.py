@@ -482,3 +482,23 @@ def test_without_a_python_to_start_training_falls_back_to_a_thread(qtbot, splits
     assert not s2.in_process and errors == []
     assert blocker.args[0].reason == "completed" and s2.history.n_batches == 6
     assert s.shutdown() and s2.shutdown()
+
+
+def test_a_second_session_training_at_the_same_time_gets_its_own_process(qtbot, splits):
+    holder = QWidget()
+    qtbot.addWidget(holder)
+    first = TrainingSession(holder, in_process=True)
+    second = TrainingSession(holder, in_process=True)
+    first.start(splits, run_config(epochs=100_000))
+    qtbot.waitUntil(lambda: first.history.n_batches >= 1, timeout=WAIT)
+    with qtbot.waitSignal(second.run_finished, timeout=WAIT) as blocker:
+        second.start(splits, run_config())
+    assert blocker.args[0].reason == "completed"
+    own = second._process
+    assert own is not first._process and first.state == S.RUNNING
+    assert second.shutdown(10_000)
+    assert not own.alive  # the second one's own process ended with its session
+    assert first.shutdown(10_000)
+    from rnnviz.core.trainproc import shared_process
+
+    assert shared_process().alive  # the shared one stays for the next window

@@ -275,14 +275,14 @@ def test_loss_view_draws_the_batch_epoch_and_baseline_values(qtbot, tmp_path):
     # trailing mean over 2 batches, by hand
     expected = [0.9, 0.8, 0.75, 0.65, 0.45, 0.425]
     np.testing.assert_allclose(original(view.smooth_curve)[1], expected, rtol=1e-6)
-    assert view.legend.getLabel(view.smooth_curve).text == "train, smoothed (2 batches)"
+    assert view.legend.getLabel(view.smooth_curve).text == "train, 2-batch mean"
     np.testing.assert_array_equal(original(view.epoch_val_curve)[0], [3, 6])
     np.testing.assert_array_equal(original(view.epoch_val_curve)[1], np.float32([0.85, 0.6]))
     np.testing.assert_array_equal(original(view.epoch_train_curve)[1], np.float32([0.8, 0.45]))
 
     assert set(view._baseline_lines) == {"last_value", "seasonal_naive"}
     assert view._baseline_lines["last_value"].value() == pytest.approx(0.5)
-    assert "last value" in view._baseline_lines["last_value"].label.format
+    assert view._baseline_texts["last_value"] == "last value\n0.5"
     assert [line.value() for line in view._lr_lines] == [4.0]
     assert "0.0005" in view._lr_lines[0].label.format
 
@@ -301,35 +301,54 @@ def test_loss_view_draws_the_batch_epoch_and_baseline_values(qtbot, tmp_path):
     assert list(df["lr_change_step"].dropna()) == [4]
 
 
-def test_loss_view_baseline_labels_of_close_values_do_not_overprint(qtbot):
-    from PySide6.QtWidgets import QApplication
-
-    view = make_view(qtbot, LossView)
-    view.resize(600, 400)
-    view.show()
-    qtbot.waitExposed(view)
-    # values of the QA run on electricity: naive 0.0269 and dense 0.0198 lie a few px apart
-    events = [started({"naive": 0.0269, "dense": 0.0198, "seasonal_naive": 0.059,
-                       "mean": 1.2})]
+@pytest.mark.parametrize("size", [(390, 330), (499, 360), (700, 460)])
+def test_loss_view_names_and_legend_cover_no_data_and_no_other_name(qtbot, size):
+    # values of a run on electricity: naive 0.0269 and dense 0.0128 lie a few px apart; inside
+    # the plot their names overprinted each other and the curves, and the legend the curves
+    events = [started({"naive": 0.0269, "dense": 0.0128, "seasonal_naive": 0.323,
+                       "mean": 0.94})]
     events += [batch(i, 1.0 / i) for i in range(1, 7)]
-    view.render(history_of(events))
-    QApplication.processEvents()
-
-    def boxes():
-        return {n: line.label.mapRectToScene(line.label.boundingRect())
-                for n, line in view._baseline_lines.items()}
-
-    qtbot.waitUntil(lambda: view.plot.getViewBox().viewRange()[1][1] >= 1.2)
-    rects = boxes()
-    assert all(r.width() > 0 for r in rects.values())
+    events += [epoch_done(1, 3, train=0.5, val=0.03), epoch_done(2, 6, train=0.2, val=0.02)]
+    view = _shown_at(qtbot, LossView, history_of(events), size=size)
+    vb = view.plot.getViewBox()
+    qtbot.waitUntil(lambda: vb.viewRange()[1][1] >= 0.94)
+    plot_area = _scene_rect(vb)
+    page = view.graphics.sceneRect()
+    rects = view.baseline_label_rects()
+    assert sorted(rects) == ["dense", "mean", "naive", "seasonal_naive"]
     names = sorted(rects)
     for i, a in enumerate(names):
+        assert rects[a].width() > 10 and page.contains(rects[a]), (a, rects[a], page)
+        assert rects[a].left() >= plot_area.right(), a  # in the margin: over no data
         for b in names[i + 1:]:
             assert not rects[a].intersects(rects[b]), (a, b)
-    legend = view.legend.mapRectToScene(view.legend.boundingRect())
-    assert not any(r.intersects(legend) for r in rects.values())  # none hides under it
-    # the lowest line has nothing in its way: its label stays at the right end
-    assert view._baseline_lines["dense"].label.orthoPos == pytest.approx(0.97)
+    leaders = view.baseline_leaders()
+    for name, value in {"naive": 0.0269, "dense": 0.0128, "mean": 0.94}.items():
+        start, end = leaders[name]
+        assert rects[name].left() - 3 <= end.x() <= rects[name].left()  # ends at its name
+        line_y = vb.mapViewToScene(pg.Point(0, value)).y()
+        assert start.y() == pytest.approx(line_y, abs=1.0), name  # joined to its own line
+        assert start.x() == pytest.approx(plot_area.right(), abs=2.0)
+    # "mean" is far from the others: its name's first line sits at its line's height
+    mean = rects["mean"]
+    assert mean.top() <= vb.mapViewToScene(pg.Point(0, 0.94)).y() <= mean.center().y()
+    legend = _scene_rect(view.legend)
+    assert page.contains(legend) and not legend.intersects(plot_area)
+    for curve in (view.batch_curve, view.smooth_curve, view.epoch_train_curve,
+                  view.epoch_val_curve):
+        x, y = original(curve)
+        for xi, yi in zip(x, y, strict=True):
+            assert not legend.contains(vb.mapViewToScene(pg.Point(float(xi), float(yi))))
+
+
+def test_spread_labels_stacks_close_labels_around_their_mean_inside_the_room():
+    from rnnviz.gui.views.loss_view import spread_labels
+
+    assert spread_labels([10.0, 50.0], 10.0, 0.0, 100.0) == [5.0, 45.0]  # apart: centred
+    assert spread_labels([20.0, 22.0], 10.0, 0.0, 100.0) == [11.0, 21.0]  # mean 21, stacked
+    assert spread_labels([96.0, 98.0], 10.0, 0.0, 100.0) == [80.0, 90.0]  # kept above 100
+    assert spread_labels([1.0, 2.0, 3.0], 10.0, 0.0, 100.0) == [0.0, 10.0, 20.0]  # below 0
+    assert spread_labels([], 10.0, 0.0, 100.0) == []
 
 
 def test_loss_view_smoothing_window_change_redraws(qtbot):
@@ -338,7 +357,7 @@ def test_loss_view_smoothing_window_change_redraws(qtbot):
     view.render(history_of(events))
     view.smooth_spin.setValue(3)
     np.testing.assert_allclose(original(view.smooth_curve)[1][2], np.mean(losses[:3]), rtol=1e-6)
-    assert "3 batches" in view.legend.getLabel(view.smooth_curve).text
+    assert view.legend.getLabel(view.smooth_curve).text == "train, 3-batch mean"
 
 
 # ---------------------------------------------------------------------- ForecastView
@@ -479,9 +498,8 @@ def test_forecast_view_in_a_small_dock_shows_every_row_and_the_forecast(qtbot):
     assert view.plot.mapRectToScene(view.plot.boundingRect()).right() <= view.graphics.width()
     # rows 0..19 and the two rows forecast past the end (rows 20, 21) are in view
     qtbot.waitUntil(lambda: covers(x_range(view), 0, 21))
-    for name, region in view.regions.items():  # each part is named on the plot
-        assert [c.toPlainText() for line in region.lines for c in line.childItems()
-                if isinstance(c, pg.InfLineLabel)] == [name]
+    names = view.part_label_rects()  # each part is named above the plot
+    assert set(names) >= {"train", "validation", "test"}
 
 
 def test_forecast_view_new_series_forgets_the_old_axes_and_zoom(qtbot):
@@ -1017,3 +1035,77 @@ def test_theme_set_title_keeps_a_wrapped_title_row(qtbot):
     assert theme.set_title(plot, long_a.replace("10", "20")) is True
     assert plot.titleLabel.maximumHeight() == row  # pyqtgraph's setTitle put it back to 30
     assert theme.set_title(plot, long_a.replace("10", "20")) is False  # unchanged: not set
+
+
+@pytest.mark.parametrize("size", [(390, 300), (499, 360), (900, 600)])
+def test_forecast_part_names_sit_above_the_data_and_the_target_name_inside_the_view(
+        qtbot, size):
+    from PySide6.QtWidgets import QApplication
+
+    view = make_view(qtbot, ForecastView)
+    view.resize(*size)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_series(small_series())
+    view.render(history_of([small_forecast()]))
+    for _ in range(3):
+        QApplication.processEvents()
+    plot_area = _scene_rect(view.plot.getViewBox())
+    page = view.graphics.sceneRect()
+    target = small_series().target_names[0]
+    rects = view.part_label_rects()
+    assert set(rects) - {target} == {"test", "train", "validation"}
+    for name, r in rects.items():
+        assert page.contains(r) and r.bottom() <= plot_area.top() + 0.5, (name, r)
+    # each over its own part: train left of validation left of test, none overprinting
+    assert rects["train"].right() < rects["validation"].left()
+    assert rects["validation"].right() < rects["test"].left()
+    axis = view.plot.getAxis("left")
+    if target in rects:  # the y axis was too short: the whole name is above the plot
+        assert axis.labelText == "" and rects[target].right() < rects["train"].left()
+    else:  # along the axis, whole, and no longer than the plot is high
+        assert axis.labelText == target
+        r = _scene_rect(axis.label)
+        assert page.contains(r), (r, page)
+        assert plot_area.top() - 1 <= r.top() and r.bottom() <= plot_area.bottom() + 1
+    if size[1] >= 600:
+        assert target not in rects  # room enough along the axis
+
+
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
+@pytest.mark.parametrize("size", [(390, 330), (499, 600)])
+def test_gates_colour_bars_are_as_high_as_their_heatmaps(qtbot, cell, size):
+    view = _shown_at(qtbot, GatesView, history_of([probe(cell, steps=12, hidden=8)]),
+                     size=size)
+    assert len(view.colorbars) == len(GATE_NAMES[cell])
+    heatmap_xs = set()
+    for gate, plot in view.gate_plots.items():
+        heatmap = _scene_rect(plot.getViewBox())
+        bar = _scene_rect(view.colorbars[gate].getViewBox())
+        assert abs(bar.top() - heatmap.top()) <= 1.5, (gate, bar, heatmap)
+        assert abs(bar.bottom() - heatmap.bottom()) <= 1.5, (gate, bar, heatmap)
+        assert bar.left() > heatmap.right()
+        heatmap_xs.add((round(heatmap.left()), round(heatmap.right())))
+    inputs = _scene_rect(view.input_plot.getViewBox())
+    heatmap_xs.add((round(inputs.left()), round(inputs.right())))
+    assert len(heatmap_xs) == 1  # time steps line up from the input down to the last gate
+
+
+def test_a_subtitle_longer_than_its_room_ends_in_an_ellipsis(qtbot):
+    from PySide6.QtWidgets import QApplication
+
+    view = make_view(qtbot, LossView)
+    view.resize(560, 200)
+    view.show()
+    qtbot.waitExposed(view)
+    text = "epoch 6 · 264 batches and a long tail that cannot fit in a narrow header"
+    view.set_subtitle(text)
+    QApplication.processEvents()
+    label = view._subtitle_label
+    assert view.subtitle == text
+    assert label.text().endswith("…") and len(label.text()) < len(text)
+    assert label.fontMetrics().horizontalAdvance(label.text()) <= label.width()
+    assert label.toolTip() == text
+    view.resize(1400, 200)
+    QApplication.processEvents()
+    assert label.text() == text and label.toolTip() == ""

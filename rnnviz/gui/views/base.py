@@ -23,7 +23,8 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -123,8 +124,12 @@ class BaseView(QWidget):
         self._note_label.setStyleSheet("color: #b35900; font-weight: bold;")
         self.header_layout.addWidget(self._title_label)
         self.header_layout.addWidget(self._note_label)
+        # all the free room of the row (the controls stay at the right end); a text longer
+        # than that ends in "…" (cut in the middle of a number, it read as a wrong number),
+        # the whole text in its tooltip
         self.header_layout.addWidget(self._subtitle_label, 1)
-        self.header_layout.addStretch(1)
+        self._subtitle_text = ""
+        self._subtitle_label.installEventFilter(self)
         self._controls_at = self.header_layout.count()
         self.help_button = QToolButton(self)
         self.help_button.setText("?")
@@ -159,8 +164,29 @@ class BaseView(QWidget):
 
     def set_subtitle(self, text: str) -> None:
         """Show what is drawn, in grey next to the title (e.g. "epoch 4 · 120 batches");
-        views update it as they redraw."""
-        self._subtitle_label.setText(text)
+        views update it as they redraw. A text longer than its room ends in "…"; the
+        whole text is in the label's tooltip and in :attr:`subtitle`."""
+        if text == self._subtitle_text:
+            return
+        self._subtitle_text = text
+        self._elide_subtitle()
+
+    def _elide_subtitle(self) -> None:
+        label = self._subtitle_label
+        text = self._subtitle_text
+        shown = label.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight,
+                                               max(label.width(), 1))
+        if shown != label.text():
+            label.setText(shown)
+        tip = text if shown != text else ""
+        if label.toolTip() != tip:
+            label.setToolTip(tip)
+
+    def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802 - Qt override
+        """Shortens the subtitle again when its room changes."""
+        if watched is self._subtitle_label and event.type() == QEvent.Type.Resize:
+            self._elide_subtitle()
+        return super().eventFilter(watched, event)
 
     def set_note(self, text: str) -> None:
         """Show a lasting note next to the title, e.g. "demo data" (kept across redraws)."""
@@ -173,8 +199,8 @@ class BaseView(QWidget):
 
     @property
     def subtitle(self) -> str:
-        """The grey note next to the title."""
-        return self._subtitle_label.text()
+        """The grey note next to the title (the whole text, however much of it shows)."""
+        return self._subtitle_text
 
     def show_help(self) -> QMessageBox:
         """Open the "how to read this view" text in a non-blocking message box."""
@@ -842,3 +868,66 @@ class RangeAnchor:
         """Forget the ranges (a new run)."""
         self.x = self.y = None
         self._set(None)
+
+
+class TextStrip(pg.AxisItem):
+    """A plot's side strip (an axis without line, ticks or values) that draws given texts
+    at given places, each in its own colour, and short joining lines.
+
+    The texts are painted with the axis (from its cached picture), not as child items:
+    graphics items parented to an axis were hit by Qt after deletion when the plot was
+    destroyed. :meth:`set_marks` sets them, and repaints only when they changed.
+
+    Parameters
+    ----------
+    orientation : str
+        ``"top"``, ``"bottom"``, ``"left"`` or ``"right"``.
+    """
+
+    def __init__(self, orientation: str) -> None:
+        super().__init__(orientation)
+        self.setStyle(showValues=False, tickLength=0)
+        self.setPen(pg.mkPen(None))
+        self.setTickFont(theme.tick_font())
+        self._marks: tuple[Any, ...] = ((), ())
+
+    def set_marks(self, texts: list[tuple[Any, str, Any]],
+                  lines: list[tuple[Any, Any]] = ()) -> bool:  # type: ignore[assignment]
+        """Draw ``texts`` (rect in the strip's pixels, text, colour) and ``lines`` (pairs of
+        points, drawn in the baseline grey). Returns True when they changed."""
+        marks = (tuple((QRectF(r), t, QColor(c).name()) for r, t, c in texts),
+                 tuple((QPointF(a), QPointF(b)) for a, b in lines))
+        if marks == self._marks:
+            return False
+        self._marks = marks
+        self.picture = None
+        self.update()
+        return True
+
+    def text_rects(self) -> dict[str, QRectF]:
+        """Scene rectangles of the texts drawn, by text."""
+        return {t: self.mapRectToScene(r) for r, t, _c in self._marks[0]}
+
+    def lines(self) -> list[tuple[QPointF, QPointF]]:
+        """The joining lines, in scene coordinates."""
+        return [(self.mapToScene(a), self.mapToScene(b)) for a, b in self._marks[1]]
+
+    def generateDrawSpecs(self, p: Any) -> Any:  # noqa: N802 - pyqtgraph override
+        pen = theme.pen("baseline", 1.0)
+        axis_spec = (pg.mkPen(None), QPointF(0, 0), QPointF(0, 0))
+        ticks = [(pen, a, b) for a, b in self._marks[1]]
+        flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
+        texts = [(r, flags, t) for r, t, _c in self._marks[0]]
+        return axis_spec, ticks, texts
+
+    def drawPicture(self, p: Any, axisSpec: Any, tickSpecs: Any,  # noqa: N802, N803
+                    textSpecs: Any) -> None:  # noqa: N803
+        p.setRenderHint(p.RenderHint.Antialiasing, True)
+        for pen, a, b in tickSpecs:
+            p.setPen(pen)
+            p.drawLine(a, b)
+        p.setFont(theme.tick_font())
+        colours = {(r.x(), r.y(), t): c for r, t, c in self._marks[0]}
+        for rect, flags, text in textSpecs:
+            p.setPen(QColor(colours.get((rect.x(), rect.y(), text), theme.FOREGROUND)))
+            p.drawText(rect, int(flags.value if hasattr(flags, "value") else flags), text)

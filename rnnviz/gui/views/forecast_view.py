@@ -6,7 +6,8 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRectF, Qt, QTimer
+from PySide6.QtGui import QFont, QFontMetricsF
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -23,19 +24,25 @@ from PySide6.QtWidgets import (
 from rnnviz.core.events import ForecastReady
 from rnnviz.core.history import RunHistory
 from rnnviz.gui import export, theme
-from rnnviz.gui.views.base import BaseView, f32, fill_combo, fit_legend_columns
+from rnnviz.gui.views.base import BaseView, TextStrip, f32, fill_combo, fit_legend_columns
 
 METRICS = (("mae", "MAE"), ("rmse", "RMSE"), ("mase", "MASE"), ("smape", "sMAPE"))
 """Metric keys of ``ForecastReady.metrics`` and their column titles."""
 MODEL_ROWS = (("one_step", "model (one-step)"), ("recursive", "model (recursive)"))
 SPLITS = ("test", "validation")
+PARTS = ("train", "validation", "test")
+YLABEL_SMALL = "8pt"
+"""Font size of the y label when the target's name is longer than a short plot is high."""
+PART_COLORS = {"train": "train", "validation": "#c45f00", "test": "message"}
+"""Colours of the parts' names (the validation orange darkened to be read as text)."""
 WIDE_VIEW = 2.2
 """The metrics table sits beside the plot when the view is this many times wider than tall
 (and at least 900 px wide), under the plot otherwise."""
 
 HELP = """
 <p><b>What you see.</b> The target column in its own units (black), with the
-<b>train</b> (blue), <b>validation</b> (orange) and <b>test</b> (grey) parts shaded. Over the
+<b>train</b> (blue), <b>validation</b> (orange) and <b>test</b> (grey) parts shaded and named
+above the plot. Over the
 held-out parts: the <b>one-step</b> predictions (green), where every prediction sees the true
 recent past, and the <b>recursive</b> forecast (red), started where training ends and fed its
 own predictions back step after step, as a real forecast of the unknown future must be. The red
@@ -93,21 +100,25 @@ class ForecastView(BaseView):
         self.graphics.ci.layout.setRowStretchFactor(0, 1)
         self.graphics.ci.layout.setRowStretchFactor(1, 0)
         self.regions: dict[str, pg.LinearRegionItem] = {}
-        for name in ("train", "validation", "test"):
+        self._spans: dict[str, tuple[float, float]] = {}  # x from .. to of each part shown
+        for name in PARTS:
             region = pg.LinearRegionItem(values=(0, 0), movable=False,
                                          brush=theme.brush(theme.REGION_BRUSHES[name]),
                                          pen=pg.mkPen(None))
             region.setZValue(-20)
             region.setVisible(False)
-            # the part's name at the top of its left edge (the test part's: of its right edge,
-            # clear of the validation part's name) instead of three legend entries
-            edge, anchor = (1, (1, 0)) if name == "test" else (0, (0, 0))
-            label = pg.InfLineLabel(region.lines[edge], text=name, position=0.97,
-                                    anchors=[anchor, anchor], color=theme.COLORS["message"],
-                                    fill=(255, 255, 255, 160))
-            label.setText(name)  # setRegion moves the lines silently: the text never updates
             self.plot.addItem(region, ignoreBounds=True)
             self.regions[name] = region
+        # the parts are named in a strip above the plot (the top axis, without ticks), over
+        # the middle of their part in view: inside the plot the series drew over the names
+        self._name_font = theme.tick_font()
+        self.strip = TextStrip("top")
+        self.plot.setAxisItems({"top": self.strip})
+        self.plot.showAxis("top")
+        self.strip.setHeight(int(np.ceil(QFontMetricsF(self._name_font).height())) + 4)
+        self._ylabel = ""  # the target's name
+        self._ylabel_on_top = False  # drawn in the strip: the y axis is too short for it
+        self._strip_name = ""
 
         def curve(name: str, pen: Any) -> pg.PlotDataItem:
             item = pg.PlotDataItem(name=name, pen=pen, connect="finite")
@@ -166,6 +177,10 @@ class ForecastView(BaseView):
 
         self.target_combo.currentIndexChanged.connect(self._on_target_combo_changed)
         self.graphics.sigDeviceRangeChanged.connect(self._on_graphics_resized)
+        vb = self.plot.getViewBox()
+        vb.sigXRangeChanged.connect(self._on_view_box_changed)
+        vb.sigResized.connect(self._on_view_box_changed)
+        vb.sigResized.connect(self._on_view_box_resized)
         self.split_combo.currentIndexChanged.connect(self._on_split_combo_changed)
 
     # ------------------------------------------------------------------ inputs
@@ -217,6 +232,70 @@ class ForecastView(BaseView):
         theme.style_plot(self.plot, x="row", grid=True)
         axis.showLabel(not dates)  # dates need no "time" label: its height goes to the plot
         self._uses_dates = dates
+
+    def _place_part_labels(self) -> None:
+        """Name each part shown over the middle of its part in view (kept inside the strip;
+        a name that would run into the one before it is left out), and the target there
+        when the y axis is too short for it. Repaints only when a place changed: after a
+        new series, a zoom or pan, or a resize."""
+        strip = self.strip
+        vb = self.plot.getViewBox()
+        (x0, x1), _ = vb.viewRange()
+        width = float(strip.width())
+        metrics = QFontMetricsF(self._name_font)
+        h = metrics.height()
+        texts: list[tuple[QRectF, str, Any]] = []
+        right_of_previous = -1e9
+        if self._ylabel_on_top:
+            w = metrics.horizontalAdvance(self._ylabel) + 2
+            texts.append((QRectF(0.0, 1.0, w, h), self._ylabel, theme.FOREGROUND))
+            right_of_previous = w
+        for name in PARTS:
+            span = self._spans.get(name)
+            if span is None or width <= 0 or x1 <= x0:
+                continue
+            lo, hi = max(span[0], x0), min(span[1], x1)
+            if hi <= lo:
+                continue
+            centre = vb.mapViewToScene(pg.Point(0.5 * (lo + hi), 0.0)).x()
+            w = metrics.horizontalAdvance(name) + 2
+            x = float(strip.mapFromScene(pg.Point(centre, 0.0)).x()) - w / 2
+            x = min(max(x, 0.0), width - w)
+            if x < right_of_previous + 6:
+                continue  # too narrow a part in view: its name would overprint
+            right_of_previous = x + w
+            texts.append((QRectF(x, 1.0, w, h), name, theme.color(PART_COLORS[name])))
+        strip.set_marks(texts)
+
+    def part_label_rects(self) -> dict[str, QRectF]:
+        """Scene rectangles of the names drawn above the plot, by text (for checks)."""
+        return self.strip.text_rects()
+
+    def _fit_ylabel(self) -> None:
+        """The target's name along the y axis; in a smaller font when it is longer than the
+        axis is high, and when it does not fit even so (a short plot, a long name), at the
+        left end of the strip above the plot instead (along the axis it was cut at both
+        ends). Set only when it changes."""
+        axis = self.plot.getAxis("left")
+        # the label's box (the text and its document margins) no longer than the axis
+        room = float(axis.height()) - 2 * float(axis.label.document().documentMargin()) - 2
+        text, size, on_top = self._ylabel, theme.LABEL_SIZE, False
+        if room > 0:
+            for size in (theme.LABEL_SIZE, YLABEL_SMALL):
+                font = QFont()
+                font.setPointSizeF(float(size.removesuffix("pt")))
+                if QFontMetricsF(font).horizontalAdvance(text) <= room:
+                    break
+            else:
+                on_top = True
+        if on_top != self._ylabel_on_top or (on_top and self._strip_name != text):
+            self._ylabel_on_top = on_top
+            self._strip_name = text
+            self._place_part_labels()
+        shown = "" if on_top else text
+        if (axis.labelText, axis.labelStyle.get("font-size")) != (shown, size):
+            axis.setLabel(shown, **{"font-size": size, "color": theme.FOREGROUND})
+            axis.showLabel(not on_top)
 
     def _x_of_rows(self, rows: np.ndarray) -> np.ndarray:
         """x coordinates of row numbers; rows past the end are extrapolated by the median step."""
@@ -288,6 +367,12 @@ class ForecastView(BaseView):
                     half = 0.5 * self._dt
                     region.setRegion((x0 - half, x1 + half))
                 region.setVisible(hi > lo)
+                if hi > lo:
+                    self._spans[name] = (x0 - half, x1 + half)
+                else:
+                    self._spans.pop(name, None)
+            if self._actual_key != (id(series), k):
+                self._place_part_labels()
         else:
             rows = np.asarray(fc.index, dtype=np.int64)  # type: ignore[union-attr]
             n_rows = int(rows[-1]) + 1 if rows.size else 0
@@ -295,7 +380,12 @@ class ForecastView(BaseView):
             ylabel = "target"
             for region in self.regions.values():
                 region.setVisible(False)
-        theme.set_axis_label(self.plot.getAxis("left"), ylabel, theme.LABEL_SIZE)
+            if self._spans:
+                self._spans.clear()
+                self._place_part_labels()
+        if ylabel != self._ylabel:
+            self._ylabel = ylabel
+            self._fit_ylabel()
         # the series changes with the data, not with each forecast: setting it again made
         # pyqtgraph prepare the whole curve (and its downsampling) once more
         key = (id(series), k) if series is not None else (id(fc), k)
@@ -405,6 +495,8 @@ class ForecastView(BaseView):
             item.setData([], [])
         for region in self.regions.values():
             region.setVisible(False)
+        self._spans.clear()
+        self._place_part_labels()
         self.table.setRowCount(0)
         self.note_label.setText("")
         self._columns = {}
@@ -426,6 +518,14 @@ class ForecastView(BaseView):
 
     def _on_graphics_resized(self, *_args: Any) -> None:
         fit_legend_columns(self.legend, self.graphics, (4, 2))
+
+    def _on_view_box_changed(self, *_args: Any) -> None:
+        self._place_part_labels()
+
+    def _on_view_box_resized(self, *_args: Any) -> None:
+        # from the event loop: fitting the label lays the plot out again, which must not
+        # happen from a resize Qt sends while it destroys the plot (a deleted axis was hit)
+        QTimer.singleShot(0, self, self._fit_ylabel)
 
     def _on_split_combo_changed(self, _i: int) -> None:
         self._fill_table()

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, QTimer
+from PySide6.QtCore import QRectF, Qt, QTimer
 from PySide6.QtGui import QHideEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -45,6 +45,9 @@ MAX_GATES = 4
 """Gate rows built once per view (LSTM has 4 gates, GRU 3)."""
 MAP_MIN_PX = 36
 """Least height of a heatmap (and of the input curves); a shorter view scrolls its plots."""
+BAR_TICKS = {"sigmoid": [(0.0, "0"), (0.5, "0.5"), (1.0, "1")],
+             "tanh": [(-1.0, "−1"), (0.0, "0"), (1.0, "1")]}
+"""The labels of the colour bars: their fixed scales' ends and middle."""
 NO_GATES = "a plain RNN has no gates; see States"
 
 GATE_TITLES = {
@@ -190,6 +193,11 @@ class GatesView(BaseView):
         self.input_plot = ip
         ip.getViewBox().setMinimumHeight(MAP_MIN_PX)
         self._add_cursor(ip)
+        # room as wide as a colour bar right of the input plot: its time steps line up with
+        # the heatmaps' columns
+        self._bar_room = pg.GraphicsWidget()
+        ip.layout.addItem(self._bar_room, 2, 5)
+        ip.layout.setColumnFixedWidth(4, 5)
         for r in range(1, MAX_GATES + 1):
             p = self.graphics.addPlot(row=r, col=0)
             theme.style_plot(p, title=" ", y="unit", grid=False)
@@ -200,11 +208,16 @@ class GatesView(BaseView):
             p.addItem(img)
             bar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=theme.colormap("sigmoid"),
                                   interactive=False, width=12, colorMapMenu=False)
-            bar.setImageItem(img)
+            # in the plot's own layout, in the row of its heatmap: the bar is exactly as high
+            # as the heatmap (in a column of the page it spanned the title and the time axis
+            # too, and ran below the last heatmap)
+            bar.setImageItem(img, insert_in=p)
             theme.style_colorbar(bar)
-            self.graphics.addItem(bar, row=r, col=1)
             self._add_cursor(p)
             self._rows.append((p, img, bar))
+        bar_width = float(self._rows[0][2].effectiveSizeHint(Qt.SizeHint.PreferredSize).width())
+        self._bar_room.setMinimumWidth(bar_width)
+        self._bar_room.setMaximumWidth(bar_width)
         self._rows_shown = MAX_GATES
         self.graphics.ci.layout.setRowStretchFactor(0, 2)
         # the page of the default model (LSTM, one input), titles included, so that the
@@ -241,10 +254,8 @@ class GatesView(BaseView):
             shown = r < len(gates)
             if shown and r >= self._rows_shown:  # put the row back in the layout
                 ci.addItem(p, row=r + 1, col=0)
-                ci.addItem(bar, row=r + 1, col=1)
             elif not shown and r < self._rows_shown:  # hidden items would keep their space
                 ci.removeItem(p)
-                ci.removeItem(bar)
             ci.layout.setRowStretchFactor(r + 1, 3 if shown else 0)
             p.getViewBox().setMinimumHeight(MAP_MIN_PX if shown else 0)
             if not shown:
@@ -254,6 +265,9 @@ class GatesView(BaseView):
             kind = "sigmoid" if g in SIGMOID_GATES else "tanh"
             if getattr(bar, "_rnnviz_kind", None) != kind:  # setting it again redrew the bar
                 bar.setColorMap(theme.colormap(kind))
+                # three labels (ends and middle): as high as a heatmap, the bar's own six
+                # labels ran into each other
+                bar.axis.setTicks([BAR_TICKS[kind], []])
                 bar._rnnviz_kind = kind  # type: ignore[attr-defined]
             set_bar_levels(bar, gate_levels(g))
             set_title(p, GATE_TITLES.get(g, g))

@@ -3,37 +3,84 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QCheckBox, QLabel, QSpinBox, QVBoxLayout, QWidget
 
 from rnnviz.core.history import RunHistory, smooth
 from rnnviz.gui import theme
-from rnnviz.gui.views.base import BaseView, RangeAnchor, f32
+from rnnviz.gui.views.base import (
+    BaseView,
+    RangeAnchor,
+    TextStrip,
+    f32,
+    fit_legend_columns,
+    row_legend,
+)
 
-BASELINE_LABEL_RIGHT = 0.97
-"""A baseline's label ends here along its line (share of the plot's width) unless taken."""
-BASELINE_LABEL_GAP = 10.0
-"""Pixels between two baseline labels put side by side."""
-BASELINE_LABEL_PX = 22.0
-"""Height of a baseline label (pixels): labels of lines closer than this go to other places."""
+BASELINE_LEADER_PX = 8.0
+"""Length of the short line from a baseline's end to its label in the right margin (px)."""
+BASELINE_LABEL_GAP = 1.0
+"""Pixels between two stacked baseline labels."""
 
 HELP = """
 <p><b>What you see.</b> The loss (the training objective, in the model's scaled units) against
 the global step (one step = one batch). The thin light-blue line is the loss of every training
 batch; the thick blue line is its trailing moving average over the number of batches stated in
-the legend. Dots joined by lines are per-epoch means: blue for training, orange for
+the legend ("train, 50-batch mean"). Dots joined by lines are per-epoch means: blue for training, orange for
 <b>validation</b> (windows the model never trains on).</p>
-<p><b>Baselines</b> (grey dashed) are the validation loss of simple forecasts on the same
-windows, e.g. "last value" (tomorrow = today) and "seasonal naive". A model worth having ends
+<p><b>Baselines</b> (grey dashed, named with their value in the right margin) are the
+validation loss of simple forecasts on the same windows, e.g. "last value" (tomorrow = today) and "seasonal naive". A model worth having ends
 below them. <b>Purple vertical lines</b> mark learning-rate changes.</p>
 <p><b>How to read it.</b> Both curves falling: learning. Training falling while validation
 rises: over-fitting (stop earlier, add dropout, or use more data). Flat from the start: the
 learning rate is too low or the model cannot use the inputs. Tick <i>log y</i> when the loss
 spans several decades.</p>
 """
+
+
+def spread_labels(centres: list[float], size: float, lo: float, hi: float) -> list[float]:
+    """Tops of labels of height ``size`` centred on ``centres`` (sorted, ascending) where
+    they do not overlap; labels that would are stacked, centred on their centres' mean,
+    and kept between ``lo`` and ``hi`` as far as they fit.
+
+    Parameters
+    ----------
+    centres : list of float
+        Wanted centres, ascending (pixels, y down).
+    size : float
+        Height of a label plus the gap to the next.
+    lo, hi : float
+        Room available.
+
+    Returns
+    -------
+    list of float
+        One top per centre, in the same order, each at least ``size`` below the previous.
+    """
+    groups: list[list[float]] = [[c] for c in centres]
+
+    def top(group: list[float]) -> float:
+        t = sum(group) / len(group) - len(group) * size / 2
+        return max(lo, min(t, hi - len(group) * size))
+
+    merged = True
+    while merged:
+        merged = False
+        for i in range(len(groups) - 1):
+            if top(groups[i]) + len(groups[i]) * size > top(groups[i + 1]) + 1e-9:
+                groups[i] += groups.pop(i + 1)
+                merged = True
+                break
+    tops: list[float] = []
+    for group in groups:
+        t = top(group)
+        tops += [t + k * size for k in range(len(group))]
+    return tops
 
 
 class LossView(BaseView):
@@ -60,18 +107,32 @@ class LossView(BaseView):
         lay = QVBoxLayout(self.content)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.graphics)
-        self.plot: pg.PlotItem = self.graphics.addPlot()
+        self.plot: pg.PlotItem = self.graphics.addPlot(row=0, col=0)
         theme.style_plot(self.plot, x="global step (batches)", y="loss (scaled units)")
-        self.legend = theme.add_legend(self.plot)
+        # the legend sits in a row of its own under the plot: inside the plot it covered the
+        # curves (the first batches and the baselines run through every corner of it)
+        self.legend = row_legend(self.graphics, 1)
+        self.graphics.ci.layout.setRowStretchFactor(0, 1)
+        self.graphics.ci.layout.setRowStretchFactor(1, 0)
+        # the baselines are named in the right margin (the plot's right axis, without ticks),
+        # at the height of their line, stacked when lines are close: inside the plot the
+        # names covered the curves that end near them, and each other
+        self.margin = TextStrip("right")
+        self.plot.setAxisItems({"right": self.margin})
+        self.plot.showAxis("right", False)
+        self._metrics = QFontMetricsF(theme.tick_font())
+        self._label_height = 2 * float(self._metrics.lineSpacing())
+        self._baseline_texts: dict[str, str] = {}  # name -> the two lines drawn
 
         def curve(name: str, **kw: object) -> pg.PlotDataItem:
             item = pg.PlotDataItem(name=name, **kw)
             self.plot.addItem(item)
             theme.decimate(item)  # after addItem, which resets it
+            self.legend.addItem(item, name)
             return item
 
         self.batch_curve = curve("train, each batch", pen=theme.pen("train_raw", 1))
-        self.smooth_curve = curve("train, smoothed", pen=theme.pen("train", 2))
+        self.smooth_curve = curve("train, 50-batch mean", pen=theme.pen("train", 2))
         self.epoch_train_curve = curve(
             "train, epoch mean", pen=theme.pen("train", 1.5, dashed=True), symbol="o",
             symbolSize=6, symbolBrush=theme.color("train"), symbolPen=None)
@@ -79,7 +140,6 @@ class LossView(BaseView):
             "validation, epoch", pen=theme.pen("validation", 2), symbol="o", symbolSize=7,
             symbolBrush=theme.color("validation"), symbolPen=None)
         # legend samples for the line kinds that are not curves
-        self._baseline_sample = pg.PlotDataItem(pen=theme.pen("baseline", 1.5, dashed=True))
         self._lr_sample = pg.PlotDataItem(pen=theme.pen("lr", 1.2, dotted=True))
         self._baseline_lines: dict[str, pg.InfiniteLine] = {}
         self._baseline_values: dict[str, float] = {}
@@ -95,6 +155,7 @@ class LossView(BaseView):
         vb = self.plot.getViewBox()
         vb.sigRangeChanged.connect(self._on_view_box_range_changed)
         vb.sigResized.connect(self._on_view_box_resized)
+        self.graphics.sigDeviceRangeChanged.connect(self._on_graphics_resized)
 
     # ------------------------------------------------------------------ drawing
     @property
@@ -127,9 +188,10 @@ class LossView(BaseView):
             self.epoch_val_curve.setData(e_step, e_val)
             self._epoch_key = ekey
         label = self.legend.getLabel(self.smooth_curve)
-        text = f"train, smoothed ({window} batches)"
+        text = f"train, {window}-batch mean"
         if label is not None and label.text != text:  # relabelling relays out the legend
             label.setText(text)
+            fit_legend_columns(self.legend, self.graphics, (4, 2))
 
         baselines = dict(history.started.baseline_losses) if history.started else {}
         if (baselines, self.log_check.isChecked()) != self._baseline_key:
@@ -170,78 +232,79 @@ class LossView(BaseView):
         for name in list(self._baseline_lines):
             if name not in baselines:
                 self.plot.removeItem(self._baseline_lines.pop(name))
+                self._baseline_texts.pop(name, None)
         for name, value in baselines.items():
             line = self._baseline_lines.get(name)
-            text = f"{name.replace('_', ' ')} {value:.3g}"
             if line is None:
-                line = pg.InfiniteLine(
-                    angle=0, movable=False, pen=theme.pen("baseline", 1.5, dashed=True),
-                    label=text,
-                    labelOpts={"position": 0.97, "anchors": [(1, 1), (1, 1)],
-                               "color": theme.COLORS["baseline"]},
-                )
+                line = pg.InfiniteLine(angle=0, movable=False,
+                                       pen=theme.pen("baseline", 1.5, dashed=True))
                 line.setZValue(-5)
                 self.plot.addItem(line, ignoreBounds=False)
                 self._baseline_lines[name] = line
-            elif line.label.format != text:
-                line.label.setFormat(text)
+            # two short lines: the margin stays narrow
+            self._baseline_texts[name] = f"{name.replace('_', ' ')}\n{value:.3g}"
             line.setValue(self._y_pos(value))
         self._baseline_values = dict(baselines)
+        widest = max((self._text_width(t) for t in self._baseline_texts.values()), default=0.0)
+        self.plot.showAxis("right", bool(baselines))
+        self.margin.setWidth(int(math.ceil(widest + BASELINE_LEADER_PX + 6)))
         self._place_baseline_labels()
-        self._legend_entry(self._baseline_sample, "baselines (validation)", bool(baselines))
+
+    def _text_width(self, text: str) -> float:
+        return max(self._metrics.horizontalAdvance(s) for s in text.split("\n")) + 2
 
     def _place_baseline_labels(self) -> None:
-        """Put each baseline's label where it overprints no other label and not the legend.
+        """Put each baseline's name in the right margin at the height of its line, stacked
+        without overlap when lines are close (a short line joins each name to its line).
 
-        A label sits above the right end of its line; when that place is taken (lines closer
-        than a label's height, or the legend's box) it moves left, one label width at a time,
-        to the first free place, then under the line; with no free place left, to where it
-        overlaps least.
+        The margin is repainted only when a place changed (called when the baselines, the
+        axis range or the plot's size change, not at every frame).
         """
         vb = self.plot.getViewBox()
         (_x0, _x1), (y0, y1) = vb.viewRange()
-        width, height = float(vb.width()), float(vb.height())
-        if not self._baseline_lines or height <= 0 or y1 <= y0:
+        height = float(self.margin.height())
+        if not self._baseline_texts or height <= 0 or y1 <= y0:
+            self.margin.set_marks([])
             return
-        taken = []  # boxes in the view box's pixels (y down): the legend, labels placed
-        if self.legend.isVisible() and self.legend.scene() is not None:
-            taken.append(self.legend.mapRectToItem(vb, self.legend.boundingRect()))
-        lines = sorted(((self._y_pos(self._baseline_values[n]), n)
-                        for n in self._baseline_lines if n in self._baseline_values),
-                       key=lambda t: (not math.isfinite(t[0]), t[0]))
-        for y, name in lines:
-            label = self._baseline_lines[name].label
-            if not math.isfinite(y):
-                continue
-            top = height - (y - y0) / (y1 - y0) * height  # the line, in pixels from the top
-            w = float(label.boundingRect().width())
-            # right ends to try: the line's right end, then one label width further left...
-            ends = [BASELINE_LABEL_RIGHT * width]
-            while ends[-1] - 2 * w - BASELINE_LABEL_GAP >= 0:
-                ends.append(ends[-1] - w - BASELINE_LABEL_GAP)
-            # ... above the line first, then under it; else where it overlaps least
-            tries = [(e, above) for above in (True, False) for e in ends]
+        ends: list[tuple[float, str]] = []  # (pixel y in the margin, name)
+        for name in self._baseline_texts:
+            y = self._y_pos(self._baseline_values.get(name, float("nan")))
+            if math.isfinite(y) and y0 <= y <= y1:
+                scene_y = vb.mapViewToScene(QPointF(0.0, y)).y()
+                ends.append((float(self.margin.mapFromScene(QPointF(0.0, scene_y)).y()), name))
+        ends.sort()
+        size = self._label_height + BASELINE_LABEL_GAP
+        # a name's first line (the name) at its line's height: the block's centre a quarter
+        # of its height lower
+        tops = spread_labels([e + self._label_height / 4 for e, _ in ends], size, 0.0, height)
+        texts, lines = [], []
+        grey = theme.color("message")
+        for (end, name), top in zip(ends, tops, strict=True):
+            text = self._baseline_texts[name]
+            rect = QRectF(BASELINE_LEADER_PX + 1, top, self._text_width(text),
+                          self._label_height)
+            texts.append((rect, text, grey))
+            middle = top + self._label_height / 4  # the name's line
+            lines.append((QPointF(0.0, end), QPointF(BASELINE_LEADER_PX - 1, middle)))
+        self.margin.set_marks(texts, lines)
 
-            def box(end: float, above: bool, w: float = w, top: float = top) -> QRectF:
-                y = top - BASELINE_LABEL_PX if above else top
-                return QRectF(end - w, y, w, BASELINE_LABEL_PX)
+    def baseline_label_rects(self) -> dict[str, Any]:
+        """Scene rectangles of the baseline names shown, by baseline (for checks)."""
+        by_text = self.margin.text_rects()
+        return {n: by_text[t] for n, t in self._baseline_texts.items() if t in by_text}
 
-            def overlap(r: QRectF) -> float:
-                return sum(r.intersected(t).width() * r.intersected(t).height() for t in taken)
-
-            end, above = min(tries, key=lambda t: overlap(box(*t)))  # the first of the best
-            taken.append(box(end, above))
-            place, anchor = end / width, (1, 1) if above else (1, 0)
-            if abs(label.orthoPos - place) > 1e-6 or label.anchors[0] != anchor:
-                label.anchors = [anchor, anchor]
-                label.setPosition(place)
+    def baseline_leaders(self) -> dict[str, Any]:
+        """The short line from each baseline's end to its name (scene points), by baseline."""
+        shown = [n for n, t in self._baseline_texts.items() if t in self.margin.text_rects()]
+        order = sorted(shown, key=lambda n: self.margin.text_rects()[self._baseline_texts[n]].y())
+        return dict(zip(order, self.margin.lines(), strict=True))
 
     def _set_lr_changes(self, changes: list[tuple[int, float]]) -> None:
         while len(self._lr_lines) < len(changes):
             line = pg.InfiniteLine(angle=90, movable=False, pen=theme.pen("lr", 1.2, dotted=True),
-                                   label="", labelOpts={"position": 0.7, "color":
+                                   label="", labelOpts={"position": 0.97, "color":
                                                         theme.COLORS["lr"], "rotateAxis": (1, 0),
-                                                        "anchors": [(0, 1), (0, 1)]})
+                                                        "anchors": [(1, 1), (1, 1)]})
             line.setZValue(-5)
             self.plot.addItem(line, ignoreBounds=True)
             self._lr_lines.append(line)
@@ -252,15 +315,17 @@ class LossView(BaseView):
             text = f"lr → {lr:.2g}"
             if line.label.format != text:
                 line.label.setFormat(text)
-        self._legend_entry(self._lr_sample, "learning-rate change", bool(changes))
+        self._legend_entry(self._lr_sample, "lr change", bool(changes))
 
     def _legend_entry(self, sample: pg.PlotDataItem, name: str, show: bool) -> None:
         if show and name not in self._legend_extra:
             self.legend.addItem(sample, name)
             self._legend_extra.add(name)
+            fit_legend_columns(self.legend, self.graphics, (4, 2))
         elif not show and name in self._legend_extra:
             self.legend.removeItem(name)
             self._legend_extra.discard(name)
+            fit_legend_columns(self.legend, self.graphics, (4, 2))
 
     def _clear(self) -> None:
         for item in (self.batch_curve, self.smooth_curve, self.epoch_train_curve,
@@ -281,6 +346,9 @@ class LossView(BaseView):
 
     def _on_view_box_resized(self, *_args: object) -> None:
         self._place_baseline_labels()
+
+    def _on_graphics_resized(self, *_args: object) -> None:
+        fit_legend_columns(self.legend, self.graphics, (4, 2))
 
     def _on_log_check_toggled(self, checked: bool) -> None:
         self.plot.setLogMode(y=checked)

@@ -70,7 +70,9 @@ def test_screenshot_mode_trains_in_the_real_window_and_saves_pictures(tmp_path):
     assert not ini.exists() or "geometry" not in ini.read_text()
 
 
-def test_ctrl_c_in_the_terminal_closes_the_window(tmp_path):
+@pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)],
+                         ids=["ctrl_c", "sigterm"])
+def test_ctrl_c_or_sigterm_closes_the_window_and_its_training_process(tmp_path, sig, code):
     csv = write_csv(tmp_path / "sine.csv")
     env = dict(os.environ, RNNVIZ_SETTINGS_DIR=str(tmp_path / "settings"),
                QT_QPA_PLATFORM="offscreen", RNNVIZ_STARTUP_MARKER="1")
@@ -80,14 +82,15 @@ def test_ctrl_c_in_the_terminal_closes_the_window(tmp_path):
         for line in proc.stdout:  # wait until the data are shown: the event loop runs
             if "ready to train" in line:
                 break
-        proc.send_signal(signal.SIGINT)
-        code = proc.wait(timeout=60)
+        proc.send_signal(sig)
+        got = proc.wait(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
-    err = proc.stderr.read()
-    assert code == 130, err[-3000:]  # 128 + SIGINT, as a shell reports Ctrl+C
+    err = proc.stderr.read()  # the training process writes to the same stderr
+    assert got == code, err[-3000:]  # 128 + the signal, as a shell reports it
     assert "Traceback" not in err and "KeyboardInterrupt" not in err
+    assert "BrokenPipe" not in err
     # it closed as File > Quit does: the settings were saved
     assert "geometry" in (tmp_path / "settings" / "rnnviz.ini").read_text()
 

@@ -140,8 +140,11 @@ class _Child:
         return TrainingControl()
 
     def send(self, job: int, kind: str, value: Any = None) -> None:
-        with self._send_lock:
-            self._out.send_bytes(_dumps(JobMessage(job, kind, value)))
+        try:
+            with self._send_lock:
+                self._out.send_bytes(_dumps(JobMessage(job, kind, value)))
+        except OSError:  # the window is gone (killed, or closed while we trained): leave
+            os._exit(0)
 
     # -- the listener thread: every command from the parent
     def listen(self) -> None:

@@ -146,6 +146,9 @@ def _fmt_seconds(s: float) -> str:
     return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
 
 
+PREBUILD_GAP_MS = 10
+"""Pause between two views' prebuilds (a zero-time chain kept timers and paints waiting)."""
+
 class MainWindow(QMainWindow):
     """The rnnviz window.
 
@@ -165,6 +168,7 @@ class MainWindow(QMainWindow):
     """
 
     data_ready = Signal()
+    views_prebuilt = Signal()  # the views got ready for a run after the data were opened
 
     def __init__(self, settings: AppSettings | None = None, *,
                  session: TrainingSession | None = None, restore: bool = True,
@@ -816,13 +820,28 @@ class MainWindow(QMainWindow):
                                      "See the Data panel; Start waits until it is fixed.")
         self._update_actions()
         if self.problem is None:
-            # views with costly plot items create them now, not while the first run trains
-            for view in self.views.values():
-                prebuild = getattr(view, "prebuild", None)
-                if prebuild is not None:
-                    prebuild()
+            # views with costly plot items create them now, not while the first run trains;
+            # one view per turn of the event loop (all at once held the window ~0.4 s)
+            self._prebuild_queue = [v for v in self.views.values() if hasattr(v, "prebuild")]
+            QTimer.singleShot(PREBUILD_GAP_MS, self, self._prebuild_next)
         self.data_ready.emit()
         return self.problem is None
+
+    def _prebuild_next(self) -> None:
+        """Prebuild the next queued view, then let the event loop run before the one after."""
+        queue = getattr(self, "_prebuild_queue", [])
+        if not queue:
+            return
+        queue.pop(0).prebuild()
+        if queue:
+            QTimer.singleShot(PREBUILD_GAP_MS, self, self._prebuild_next)
+        else:
+            self.views_prebuilt.emit()
+
+    def prebuild_views(self) -> None:
+        """Prebuild every queued view now (before a picture or a run that must not wait)."""
+        while getattr(self, "_prebuild_queue", []):
+            self._prebuild_next()
 
     def flush_prepare(self) -> bool:
         """Prepare the data now when a settings change scheduled it (returns whether it did).
@@ -873,6 +892,7 @@ class MainWindow(QMainWindow):
         if not self.prepare_data():
             self.dialogs.error("Cannot train yet", self.problem or "No training windows.")
             return None
+        self.prebuild_views()  # the views get ready before the run, not during it
         try:
             run = self.model_panel.run_config(self.data_config)
         except ConfigError as exc:

@@ -659,6 +659,43 @@ def test_the_bare_window_shows_before_pyqtgraph_and_torch_are_imported(tmp_path)
     assert second == "True True"
 
 
+def test_start_up_opens_the_data_without_torch_and_the_views_get_ready_after(tmp_path):
+    # the window stays live during start-up: pandas and pyqtgraph are imported on a
+    # background thread, the content is built and the data opened in steps, and torch is
+    # not imported by the window at all before the data are shown (it froze it 2-4 s)
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from PySide6.QtCore import QTimer\n"
+        "from rnnviz.gui.app import Launcher, LaunchOptions, make_application\n"
+        "from rnnviz.gui.main_window import MainWindow\n"
+        "app = make_application()\n"
+        "w = MainWindow(deferred=True); w.remember_settings = False\n"
+        "w.show(); app.processEvents()\n"
+        "seen = []\n"
+        "w.data_ready.connect(lambda: seen.append(('data', 'torch' in sys.modules, "
+        "len(w._prebuild_queue))))\n"
+        "w.views_prebuilt.connect(lambda: (seen.append(('views', len(w._prebuild_queue))), "
+        "app.quit()))\n"
+        "launcher = Launcher(w, LaunchOptions())\n"
+        "QTimer.singleShot(0, launcher.finish_startup)\n"
+        "QTimer.singleShot(60000, app.quit)\n"
+        "app.exec()\n"
+        "print(seen, w.session.in_process)\n"
+        "w.session.shutdown(); w.close()\n"
+    )
+    env = dict(__import__("os").environ, QT_QPA_PLATFORM="offscreen",
+               RNNVIZ_SETTINGS_DIR=str(tmp_path))
+    env.pop("RNNVIZ_TRAIN_IN_THREAD", None)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    # data shown with no torch, six views still to prebuild; then all of them ready
+    assert out.stdout.strip().splitlines()[-1] == "[('data', False, 6), ('views', 0)] True"
+
+
 def test_a_deferred_window_builds_its_content_in_place(qtbot):
     w = MainWindow(AppSettings(), deferred=True)
     qtbot.addWidget(w)

@@ -323,7 +323,8 @@ def _diverged_message(what: str, value: float, step: int, epoch: int, lr: float,
 
 
 def train(data: WindowSplits, run: RunConfig, *, control: TrainingControl | None = None,
-          model: Forecaster | None = None) -> Iterator[Event]:
+          model: Forecaster | None = None,
+          forecast_share: float | None = None) -> Iterator[Event]:
     """Train a model and yield what happens, as immutable events.
 
     Parameters
@@ -338,6 +339,9 @@ def train(data: WindowSplits, run: RunConfig, *, control: TrainingControl | None
     model : Forecaster, optional
         Trained in place; built with :func:`make_model` when omitted (pass one to keep the
         trained weights).
+    forecast_share : float, optional
+        Forecasts during training take at most this share of the training time (default
+        :data:`FORECAST_SHARE`; the window, which shows them, passes a larger one).
 
     Yields
     ------
@@ -351,6 +355,7 @@ def train(data: WindowSplits, run: RunConfig, *, control: TrainingControl | None
     """
     tc = run.train
     t0 = time.perf_counter()
+    share = FORECAST_SHARE if forecast_share is None else float(forecast_share)
     control = control if control is not None else TrainingControl()
     if data.train.n == 0:
         raise DataError("no_training_windows", "There are no training windows: use a longer "
@@ -541,7 +546,7 @@ def train(data: WindowSplits, run: RunConfig, *, control: TrainingControl | None
         # early); later ones when they cost at most FORECAST_SHARE of the training since
         first_forecast = forecasts_sent == 0
         if forecasting and not last_epoch and (
-                first_forecast or forecast_cost <= FORECAST_SHARE * train_since_forecast):
+                first_forecast or forecast_cost <= share * train_since_forecast):
             tf = time.perf_counter()
             yield do_forecast(epoch)
             forecast_cost = time.perf_counter() - tf

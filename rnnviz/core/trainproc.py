@@ -212,12 +212,12 @@ class _Child:
         from rnnviz.core.training import make_model, train
 
         try:
-            data, run, model = pickle.loads(payload)
+            data, run, model, options = pickle.loads(payload)
             if model is None:
                 model = make_model(data, run)
             self._model = model
             self.send(job, "model", _cpu_model(model))
-            for event in train(data, run, control=control, model=model):
+            for event in train(data, run, control=control, model=model, **options):
                 self.send(job, "event", event)
             self.send(job, "weights", _cpu_state(model))
         except BaseException as exc:  # noqa: BLE001 - reported to the parent, never lost
@@ -428,14 +428,16 @@ class TrainingProcess:
 
     # -- jobs
     def start(self, data: Any, run: Any, *, model: Any = None, paused: bool = False,
-              sink: Callable[[JobMessage], None]) -> RemoteControl:
-        """Run ``train(data, run, model=model)`` in the child; its messages go to ``sink``.
+              sink: Callable[[JobMessage], None],
+              options: dict[str, Any] | None = None) -> RemoteControl:
+        """Run ``train(data, run, model=model, **options)`` in the child; its messages go to
+        ``sink``.
 
         ``sink`` is called on a reader thread, in order; the job's last message is
         ``"ended"``. Raises RuntimeError while another job runs, and pickling errors for
         data that cannot be sent.
         """
-        payload = _dumps((data, run, model))
+        payload = _dumps((data, run, model, dict(options or {})))
         with self._lock:
             if self.busy:
                 raise RuntimeError("the training process is busy with another run")

@@ -82,6 +82,11 @@ follow in the next frames, stalest first), so one frame never blocks input for l
 MAX_INTERVAL_MS = 250
 """Longest redraw interval (4 Hz) however slow the views are."""
 
+WINDOW_FORECAST_SHARE = 0.25
+"""The window shows the recursive forecast as it changes: in the training process,
+forecasts may take up to this share of the training time (every epoch when one costs at most
+a quarter of an epoch; the engine's own default, for the command line, is 4%)."""
+
 IDLE, RUNNING, PAUSED, STOPPING, FINISHED = "idle", "running", "paused", "stopping", "finished"
 STATES = (IDLE, RUNNING, PAUSED, STOPPING, FINISHED)
 
@@ -572,7 +577,8 @@ class TrainingSession(QObject):
         if proc.busy:
             proc = self._process = type(proc)()
         try:
-            control = proc.start(data, run, model=model, paused=paused, sink=sink)
+            control = proc.start(data, run, model=model, paused=paused, sink=sink,
+                                 options={"forecast_share": WINDOW_FORECAST_SHARE})
         except OSError as exc:  # the process could not be started: train on a thread
             self._fall_back_to_thread(exc)
             self.start(data, run, model=model, paused=paused)

@@ -157,6 +157,13 @@ def test_a_stopped_run_forecasts_at_the_end_only_when_that_is_quick(data, monkey
     assert events[-1].reason == "stopped"
 
 
+@pytest.mark.parametrize("share, epochs_forecast", [(1e9, [1, 2, 3, 4]), (0.0, [1, 4])])
+def test_forecast_share_sets_how_often_forecasts_come_during_training(data, share,
+                                                                      epochs_forecast):
+    events = list(train(data, _run(epochs=4), forecast_share=share))
+    assert [e.epoch for e in events if isinstance(e, ForecastReady)] == epochs_forecast
+
+
 def test_set_lr_applies_to_the_next_batch(data):
     control = TrainingControl()
     lrs = []

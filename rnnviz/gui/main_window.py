@@ -560,6 +560,9 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         s = self.session
+        self._status_timer = QTimer(self)
+        self._status_timer.setInterval(1000)
+        self._status_timer.timeout.connect(self._update_status)
         s.state_changed.connect(self._on_session_state_changed)
         s.run_started.connect(self._on_session_run_started)
         s.diverged.connect(self._on_session_diverged)
@@ -952,6 +955,12 @@ class MainWindow(QMainWindow):
         self.state_label.setText(labels.get(state, state))
         self._update_actions()
         self._update_status()
+        # between epochs (validation, forecast) no batch arrives and no frame is drawn: the
+        # status bar is refreshed once a second meanwhile, to say so
+        if state == S.RUNNING:
+            self._status_timer.start()
+        else:
+            self._status_timer.stop()
 
     def _on_session_run_started(self, started: Any) -> None:
         note = getattr(started, "note", "")
@@ -993,7 +1002,9 @@ class MainWindow(QMainWindow):
                                  or can_train and st in (S.IDLE, S.FINISHED))
         self.act_stop.setEnabled(active and st != S.STOPPING)
         self.act_reset.setEnabled(st != S.STOPPING)
-        has_model = self.session.model is not None
+        # while a run is active the model may arrive after this ran: Save Model stays on
+        # (it pauses the run, brings the weights back, saves and resumes)
+        has_model = self.session.model is not None or active
         self.act_save_model.setEnabled(has_model and self.splits is not None)
         ready = self.content_ready and not active
         for a in (self.act_open, self.act_open_session, self.act_load_model,
@@ -1018,8 +1029,12 @@ class MainWindow(QMainWindow):
         loss = p["loss"]
         _set_text(self.loss_label, f"loss {loss:.4g}" if math.isfinite(loss) else "loss –")
         rate = p["rate"]
-        _set_text(self.rate_label,
-                  f"{rate:.0f} batches/s" if math.isfinite(rate) else "– batches/s")
+        between = self._between_epochs(p)
+        if between:
+            _set_text(self.rate_label, between)
+        else:
+            _set_text(self.rate_label,
+                      f"{rate:.0f} batches/s" if math.isfinite(rate) else "– batches/s")
         total = int(p["total_steps"])
         running = self.session.state == S.RUNNING
         now = time.monotonic()
@@ -1036,6 +1051,16 @@ class MainWindow(QMainWindow):
             self._set_progress(0, 100, "%p%")
         if self.session.state in (S.FINISHED, S.IDLE):
             self._update_actions()
+
+    def _between_epochs(self, p: Mapping[str, float]) -> str:
+        """"validating epoch N…" while a running epoch's last batch is done and its results
+        have not come yet (on a long series that takes a while), else ""."""
+        if self.session.state != S.RUNNING or not p["batches"] or p["batch"] < p["batches"]:
+            return ""
+        epochs = self.session.history.epochs
+        if epochs and epochs[-1].epoch >= p["epoch"]:
+            return ""
+        return f"validating epoch {int(p['epoch'])}…"
 
     def _set_progress(self, value: int, maximum: int, fmt: str) -> None:
         bar = self.progress
@@ -1143,7 +1168,10 @@ class MainWindow(QMainWindow):
             "Save session", str(Path(self.settings.last_directory()) / "session.rnnviz.json"),
             SESSION_FILTER)
         if path:
-            self.save_session(path)
+            p = Path(path)
+            if not p.name.endswith(".json"):  # typed without one: Open Session's filter
+                p = p.with_name(p.name + ".rnnviz.json")  # would hide the file
+            self.save_session(p)
 
     def save_session(self, path: str | Path) -> Path | None:
         """Write a session file; a trained model is saved beside it (``<name>_model/``)."""

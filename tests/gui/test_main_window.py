@@ -325,6 +325,32 @@ def test_space_starts_and_the_train_menu_pauses_resumes_steps_and_stops(qtbot, w
     assert window.act_start.isEnabled()
 
 
+def test_the_status_bar_says_when_an_epoch_is_being_validated(qtbot, tmp_path):
+    gate = threading.Event()
+
+    def slow_validation(data, run, *, control=None, model=None):
+        from rnnviz.core.training import train
+
+        for ev in train(data, run, control=control, model=model):
+            if isinstance(ev, EpochDone) and ev.epoch == 1:
+                gate.wait(30)  # as a long validation and forecast would
+            yield ev
+
+    w = MainWindow(AppSettings(), session=TrainingSession(train_fn=slow_validation))
+    qtbot.addWidget(w)
+    w.dialogs = Recorder()
+    small_settings(w, epochs=2)
+    open_csv(qtbot, w, write_sine_csv(tmp_path / "sine.csv"))
+    w.start_training()
+    qtbot.waitUntil(lambda: w.session.history.n_batches == 3, timeout=WAIT)
+    qtbot.waitUntil(lambda: w.rate_label.text() == "validating epoch 1…", timeout=WAIT)
+    gate.set()
+    qtbot.waitUntil(lambda: w.session.history.n_batches > 3, timeout=WAIT)
+    qtbot.waitUntil(lambda: w.rate_label.text().endswith("batches/s"), timeout=WAIT)
+    qtbot.waitUntil(lambda: not w.session.is_active, timeout=WAIT)
+    w.session.shutdown()
+
+
 def test_step_one_batch_before_any_run_trains_exactly_one(qtbot, window, tmp_path):
     small_settings(window)
     open_csv(qtbot, window, write_sine_csv(tmp_path / "sine.csv"))
@@ -489,6 +515,16 @@ def test_load_model_from_a_bad_folder_says_so(qtbot, window, tmp_path):
     (tmp_path / "nomodel").mkdir()
     assert not window.load_model(tmp_path / "nomodel")
     assert window.dialogs.kinds() == ["error"]
+
+
+def test_a_session_name_typed_without_an_extension_gets_one(qtbot, window, tmp_path):
+    small_settings(window)
+    open_csv(qtbot, window, write_sine_csv(tmp_path / "sine.csv"))
+    window.dialogs.answers["save"].append(str(tmp_path / "lesson1"))
+    window.ask_save_session()
+    assert not (tmp_path / "lesson1").exists()
+    saved = tmp_path / "lesson1.rnnviz.json"
+    assert json.loads(saved.read_text())["run"]["model"]["hidden"] == 4
 
 
 def test_session_round_trip_and_a_moved_csv(qtbot, window, tmp_path):

@@ -158,3 +158,22 @@ def test_closing_mid_training_stops_the_run_in_the_process(qtbot, window, tmp_pa
     window.close()
     assert not proc.busy  # the run ended (the process stays for the next window)
     assert not window.session.is_active and window.session.threads_running() == 0
+
+
+def test_save_model_while_training_runs_pauses_saves_and_resumes(qtbot, window, tmp_path):
+    small_settings(window, epochs=10_000)
+    open_csv(qtbot, window, write_sine_csv(tmp_path / "sine.csv"))
+    window.start_training()
+    qtbot.waitUntil(lambda: window.session.history.n_batches >= 3, timeout=WAIT)
+    assert window.act_save_model.isEnabled()  # on while it runs, not only when paused
+    folder = window.save_model(tmp_path / "mid_run")
+    assert folder is not None and window.dialogs.kinds() == []
+    assert window.session.state == S.RUNNING  # it went on training
+    from rnnviz.core.checkpoint import load_model
+
+    saved = load_model(folder)
+    assert saved.meta["extra"]["steps"] >= 3
+    n = window.session.history.n_batches
+    qtbot.waitUntil(lambda: window.session.history.n_batches > n, timeout=WAIT)
+    with qtbot.waitSignal(window.session.run_finished, timeout=WAIT):
+        window.act_stop.trigger()

@@ -48,6 +48,7 @@ import torch
 from rnnviz import __version__
 from rnnviz.core.config import RunConfig
 from rnnviz.core.errors import ConfigError, ModelFileError, RnnvizError
+from rnnviz.core.filemode import give_usual_mode
 from rnnviz.core.models import Forecaster, build_model, resolve_device
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "LoadedModel", "load_model", "read_meta", "save_model"]
@@ -212,6 +213,7 @@ def _replace_pair(folder: Path, weights: bytes, meta: bytes) -> None:
 
 def _write_temp(folder: Path, name: str, data: bytes) -> Path:
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
+    give_usual_mode(fd)  # mkstemp makes it 0o600; the saved file gets the usual mode
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)

@@ -32,6 +32,7 @@ from typing import Any
 
 from rnnviz.core.config import RunConfig
 from rnnviz.core.errors import ConfigError, DataError, ModelFileError, RnnvizError
+from rnnviz.core.filemode import give_usual_mode
 
 FORMAT = "rnnviz-session"
 VERSION = 1
@@ -119,6 +120,7 @@ def save_session(path: str | Path, session: SessionFile) -> Path:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".session-", suffix=".tmp", dir=path.parent)
+        give_usual_mode(fd)  # mkstemp makes it 0o600
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(text)

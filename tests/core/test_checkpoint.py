@@ -255,3 +255,20 @@ def test_save_stores_the_models_own_settings_and_refuses_wrong_names(tmp_path):
     with pytest.raises(ConfigError):
         save_model(tmp_path, model, RunConfig(model=ModelConfig(hidden=4)), scaler=SCALER,
                    feature_names=FEATURES[:2], target_names=TARGETS)
+
+
+def test_saved_files_get_the_mode_a_plain_open_would_give(tmp_path):
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        torch.manual_seed(0)
+        model = build_model(ModelConfig(hidden=4), F, HOR, K)
+        folder = save_model(tmp_path / "m", model, RunConfig(model=ModelConfig(hidden=4)),
+                            scaler=SCALER, feature_names=FEATURES, target_names=TARGETS)
+        (tmp_path / "plain.txt").write_text("x")
+    finally:
+        os.umask(old)
+    expected = stat.S_IMODE((tmp_path / "plain.txt").stat().st_mode)  # 0o644 here
+    for f in sorted(folder.iterdir()):
+        assert stat.S_IMODE(f.stat().st_mode) == expected, f.name  # mkstemp gave 0o600

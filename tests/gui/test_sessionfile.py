@@ -116,3 +116,15 @@ def test_a_session_without_data(tmp_path):
     path = save_session(tmp_path / "s.json", SessionFile(data_path=None))
     back = load_session(path)
     assert back.data_path is None and back.run == RunConfig() and back.model_dir is None
+
+
+def test_a_session_file_gets_the_mode_a_plain_open_would_give(tmp_path):
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        path = save_session(tmp_path / "s.rnnviz.json", make(tmp_path))
+        (tmp_path / "plain.txt").write_text("x")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == stat.S_IMODE((tmp_path / "plain.txt").stat().st_mode)

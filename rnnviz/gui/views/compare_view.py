@@ -271,6 +271,10 @@ class CompareView(BaseView):
         self._results = results
         self._draw_all()
         self._drawn_key = key
+        # axes painted from pixmaps, faint tick lines left out (as the main window's views):
+        # without it each repaint replayed every axis picture, 0.35-0.7 s a frame with three
+        # models' plots
+        self.cache_axes()
 
     def refresh(self) -> None:
         """Redraw the last histories although they did not change (a control changed)."""

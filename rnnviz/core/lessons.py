@@ -50,6 +50,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -790,3 +791,41 @@ def make_comparison(lesson: Lesson, *, interleave: str = "batch", **kwargs: Any)
         runs.append(CompareRun(label=r.label, run=r.run_config(lesson.data), data=own,
                                checks=r.checks))
     return Comparison(runs, shared, interleave=interleave, **kwargs)
+
+
+LABELS_ITEM = "__labels__"
+SUMMARY_ITEM = "__summary__"
+
+
+def lesson_events(lesson: Lesson, threads: int | None = None, *,
+                  control: Any) -> Iterator[tuple[str, Any]]:
+    """Train a lesson's models side by side; yield what a window shows, in order.
+
+    For the training process (:meth:`rnnviz.core.trainproc.TrainingProcess.start_call`):
+    first ``(LABELS_ITEM, [labels])``, then every ``(label, event)`` and
+    ``(label, RunResult)`` of :meth:`~rnnviz.core.compare.Comparison.events`, and last
+    ``(SUMMARY_ITEM, {"mean_baseline": float})`` (NaN when the runs have their own data).
+
+    Parameters
+    ----------
+    lesson : Lesson
+        With its parameter values applied.
+    threads : int, optional
+        torch threads for this process (1 keeps a window smooth on small machines).
+    control : BroadcastControl
+        Its ``make()`` gives each run's control.
+    """
+    from rnnviz.core.compare import mean_baseline
+
+    if threads:
+        import torch
+
+        torch.set_num_threads(int(threads))
+
+    cmp = make_comparison(lesson, control_factory=control.make)
+    yield LABELS_ITEM, list(cmp.labels)
+    yield from cmp.events()
+    mb = math.nan
+    if cmp.data is not None and all(r.data is None for r in cmp.runs):
+        mb = float(mean_baseline(cmp.data))
+    yield SUMMARY_ITEM, {"mean_baseline": mb}

@@ -59,7 +59,8 @@ from rnnviz.core.config import check_live_lr
 
 log = logging.getLogger(__name__)
 
-__all__ = ["JobMessage", "RemoteControl", "TrainingProcess", "shared_process"]
+__all__ = ["BroadcastControl", "JobMessage", "RemoteControl", "TrainingProcess",
+           "shared_process"]
 
 _ids = itertools.count(1)
 
@@ -118,6 +119,61 @@ def _portable_error(exc: BaseException) -> BaseException:
         return RuntimeError(f"{type(exc).__name__}: {exc}")
 
 
+class BroadcastControl:
+    """The control of a ``call`` job that trains several models (a lesson's comparison):
+    each command goes to every control :meth:`make` has made, and a control made later
+    starts in the state the commands so far left (paused, stopped)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._controls: list[Any] = []
+        self._paused = False
+        self._stopped = False
+
+    def make(self) -> Any:
+        """A new TrainingControl that follows this one."""
+        from rnnviz.core.training import TrainingControl
+
+        c = TrainingControl()
+        with self._lock:
+            if self._paused:
+                c.pause()
+            if self._stopped:
+                c.stop()
+            self._controls.append(c)
+        return c
+
+    def _all(self, name: str, *args: Any) -> None:
+        with self._lock:
+            controls = list(self._controls)
+        for c in controls:
+            getattr(c, name)(*args)
+
+    def pause(self) -> None:
+        self._paused = True
+        self._all("pause")
+
+    def resume(self) -> None:
+        self._paused = False
+        self._all("resume")
+
+    def step_once(self) -> None:
+        self._paused = True
+        self._all("step_once")
+
+    def stop(self) -> None:
+        self._stopped = True
+        self._all("stop")
+
+    def set_lr(self, lr: float) -> None:
+        self._all("set_lr", lr)
+
+    def wait_until_blocked(self, timeout: float | None = None) -> bool:
+        with self._lock:
+            controls = list(self._controls)
+        return all(c.wait_until_blocked(timeout) for c in controls)
+
+
 class _Child:
     """The child process: commands from ``commands`` (a listener thread), jobs on the main
     thread, messages to ``out``."""
@@ -154,7 +210,7 @@ class _Child:
             except (EOFError, OSError):  # the parent is gone: stop whatever runs and leave
                 cmd = ("quit",)
             name = cmd[0]
-            if name in ("train", "quit"):
+            if name in ("train", "call", "quit"):
                 with self._jobs_ready:
                     if name == "quit":
                         self._quit = True
@@ -164,11 +220,11 @@ class _Child:
                         # the control exists from now on, so commands that follow at once
                         # (step, stop) reach it even before the job has unpacked its data
                         _, job, paused, payload = cmd
-                        control = self._new_control()
+                        control = self._new_control() if name == "train" else BroadcastControl()
                         if paused:
                             control.pause()
                         self._job, self._control = job, control
-                        self._jobs.append((job, payload, control))
+                        self._jobs.append((name, job, payload, control))
                     self._jobs_ready.notify_all()
                 if name == "quit":
                     return
@@ -205,13 +261,18 @@ class _Child:
                     self._jobs_ready.wait()
                 if self._quit:
                     return
-                job, payload, control = self._jobs.pop(0)
-            self._run_job(job, payload, control)
+                kind, job, payload, control = self._jobs.pop(0)
+            self._run_job(kind, job, payload, control)
 
-    def _run_job(self, job: int, payload: bytes, control: Any) -> None:
+    def _run_job(self, kind: str, job: int, payload: bytes, control: Any) -> None:
         from rnnviz.core.training import make_model, train
 
         try:
+            if kind == "call":  # fn(*args, control=control) yields what is sent
+                fn, args = pickle.loads(payload)
+                for item in fn(*args, control=control):
+                    self.send(job, "event", item)
+                return
             data, run, model, options = pickle.loads(payload)
             if model is None:
                 model = make_model(data, run)
@@ -447,6 +508,24 @@ class TrainingProcess:
             self._sink = sink
             self._ended.clear()
         self._command(("train", job, bool(paused), payload))
+        return RemoteControl(self, job, paused=paused)
+
+    def start_call(self, fn: Callable[..., Any], args: tuple[Any, ...], *,
+                   sink: Callable[[JobMessage], None], paused: bool = False) -> RemoteControl:
+        """Run ``fn(*args, control=control)`` in the child and send each item it yields
+        (``"event"`` messages; no model or weights). ``fn`` must be a module-level function
+        (it is pickled by name); ``control`` is a :class:`BroadcastControl`.
+        """
+        payload = _dumps((fn, tuple(args)))
+        with self._lock:
+            if self.busy:
+                raise RuntimeError("the training process is busy with another run")
+            if not self.alive:
+                self._spawn()
+            self._job = job = next(_ids)
+            self._sink = sink
+            self._ended.clear()
+        self._command(("call", job, bool(paused), payload))
         return RemoteControl(self, job, paused=paused)
 
     def wait_ended(self, timeout: float | None = None) -> bool:

@@ -1,4 +1,12 @@
-"""CompareSession: runs a comparison (two or three models) in a worker thread.
+"""CompareSession: runs a comparison (two or three models) in the training process or a
+worker thread.
+
+A lesson (:meth:`CompareSession.start_lesson`) trains in the training process
+(:func:`rnnviz.core.lessons.lesson_events` run by :mod:`rnnviz.core.trainproc`), so the
+lesson window draws while the models train on another core without sharing Python's GIL;
+its items wait in a box that the redraw timer empties (only the end and a failure wake the
+window at once). ``RNNVIZ_TRAIN_IN_THREAD=1`` or ``in_process=False`` -- and any
+:meth:`CompareSession.start` with a factory -- use the worker thread described below.
 
 Same approach as :mod:`rnnviz.gui.session` (DESIGN.md §3), for several runs at once:
 
@@ -23,7 +31,9 @@ The session's own worker is small on purpose: ``session.py``'s worker is private
 from __future__ import annotations
 
 import logging
+import threading
 import traceback
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -111,9 +121,23 @@ class CompareSession(QObject):
     failed = Signal(str, str, str)
     redrawn = Signal()
 
+    _posted = Signal()  # the training process ended a job or failed (from its reader thread)
+
     def __init__(self, parent: QObject | None = None, *, redraw_hz: float = 15.0,
-                 torch_threads: int | None = 1) -> None:
+                 torch_threads: int | None = 1, in_process: bool | None = None) -> None:
         super().__init__(parent)
+        from rnnviz.gui.session import process_training_default
+
+        self.in_process = process_training_default() if in_process is None else bool(in_process)
+        """Lessons (:meth:`start_lesson`) train in the training process (its own Python, so
+        drawing and training do not share the GIL); a factory (:meth:`start`) on a thread."""
+        self.summary: dict[str, Any] = {}
+        """What the last lesson run reported at its end (``mean_baseline``)."""
+        self._remote: Any = None  # (process, control) of a lesson in the training process
+        self._own_process: Any = None
+        self._box: deque[Any] = deque()
+        self._box_lock = threading.Lock()
+        self._posted.connect(self._drain)
         self.torch_threads = torch_threads
         self.histories: dict[str, RunHistory] = {}
         self.results: dict[str, Any] = {}
@@ -146,6 +170,7 @@ class CompareSession(QObject):
 
     @Slot()
     def _on_timer_timeout(self) -> None:
+        self._drain()
         if self._dirty:
             self.render_views()
 
@@ -157,8 +182,8 @@ class CompareSession(QObject):
 
     @property
     def is_active(self) -> bool:
-        """True while the worker exists."""
-        return self._thread is not None
+        """True while the worker (or the lesson in the training process) runs."""
+        return self._thread is not None or self._remote is not None
 
     @property
     def comparison(self) -> Any:
@@ -166,6 +191,83 @@ class CompareSession(QObject):
         return self._holder.get("comparison")
 
     # ------------------------------------------------------------------ control
+    def start_lesson(self, lesson: Any) -> None:
+        """Train ``lesson`` (parameters applied): in the training process, or on a thread.
+
+        Raises
+        ------
+        RuntimeError
+            When a comparison is already running.
+        """
+        if not self.in_process:
+            from rnnviz.core.lessons import make_comparison
+
+            self.start(lambda: make_comparison(lesson))
+            return
+        if self.is_active:
+            raise RuntimeError("a comparison is already running; stop it first")
+        from rnnviz.core.lessons import lesson_events
+        from rnnviz.core.trainproc import TrainingProcess, shared_process
+
+        self.histories = {}
+        self.results = {}
+        self.summary = {}
+        self._holder = {}
+        self._dirty = True
+        with self._box_lock:
+            self._box.clear()
+        proc = shared_process()
+        if proc.busy:  # the main window trains: this lesson gets a process of its own
+            if self._own_process is None or self._own_process.busy:
+                self._own_process = TrainingProcess()
+            proc = self._own_process
+
+        def sink(msg: Any) -> None:  # on the process's reader thread
+            with self._box_lock:
+                self._box.append(msg)
+            if msg.kind in ("failed", "ended"):
+                self._posted.emit()
+
+        try:
+            control = proc.start_call(lesson_events, (lesson, self.torch_threads), sink=sink)
+        except OSError as exc:  # no Python to start: train on a thread
+            log.warning("could not start the training process (%s); training on a thread", exc)
+            self.in_process = False
+            self.start_lesson(lesson)
+            return
+        self._remote = (proc, control)
+        self._set_state(RUNNING)
+        self._timer.start()
+
+    @Slot()
+    def _drain(self) -> None:
+        """Hand what the training process sent to the same slots the thread worker uses."""
+        from rnnviz.core.lessons import LABELS_ITEM, SUMMARY_ITEM
+
+        if self._remote is None:
+            return
+        with self._box_lock:
+            items = list(self._box)
+            self._box.clear()
+        for msg in items:
+            if msg.kind == "event":
+                label, item = msg.value
+                if label == LABELS_ITEM:
+                    self._on_worker_labels_known(item)
+                elif label == SUMMARY_ITEM:
+                    self.summary = dict(item)
+                else:
+                    self._on_worker_emitted(label, item)
+            elif msg.kind == "failed":
+                self._on_worker_failed(*msg.value)
+            elif msg.kind == "ended":
+                self._remote = None
+                self._timer.stop()
+                self.render_views()
+                self._set_state(FINISHED if self.histories else IDLE)
+                self.finished.emit()
+                return
+
     def start(self, factory: Callable[[], Any]) -> None:
         """Build a comparison with ``factory()`` on a worker thread and train it.
 
@@ -196,6 +298,8 @@ class CompareSession(QObject):
         self._timer.start()
 
     def _control(self) -> Any:
+        if self._remote is not None:
+            return self._remote[1]
         cmp = self.comparison
         return cmp.control if cmp is not None else None
 
@@ -229,7 +333,7 @@ class CompareSession(QObject):
 
     def stop(self) -> None:
         """Stop every model after its current batch."""
-        if self._thread is None or self.state == STOPPING:
+        if not self.is_active or self.state == STOPPING:
             return
         self._holder["stop"] = True
         c = self._control()
@@ -291,15 +395,30 @@ class CompareSession(QObject):
 
     # ------------------------------------------------------------------ shutdown
     def threads_running(self) -> int:
-        """1 while the worker thread runs, else 0."""
-        return int(self._thread is not None and self._thread.isRunning())
+        """1 while the worker thread (or the lesson in the training process) runs, else 0."""
+        return int(self._thread is not None and self._thread.isRunning()
+                   or self._remote is not None)
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
         """Stop the worker before the window closes; True when it ended in time."""
         self._timer.stop()
+        ok = True
+        if self._remote is not None:
+            proc, control = self._remote
+            control.stop()
+            if not proc.wait_ended(timeout_ms / 1000.0):
+                ok = False
+                log.warning("the lesson did not stop within %d ms; ended its process",
+                            timeout_ms)
+                proc.abandon()
+            self._remote = None
+            self._set_state(IDLE)
+        if self._own_process is not None:
+            self._own_process.close(timeout_ms / 1000.0)
+            self._own_process = None
+        if self._thread is None:
+            return ok
         thread, worker = self._thread, self._worker
-        if thread is None:
-            return True
         self._holder["stop"] = True
         c = self._control()
         if c is not None:

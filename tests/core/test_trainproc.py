@@ -181,3 +181,49 @@ def test_errors_survive_pickling_with_code_and_message():
         back = pickle.loads(pickle.dumps(exc))
         assert type(back) is type(exc)
         assert (back.code, back.message, str(back)) == (exc.code, exc.message, str(exc))
+
+
+def test_a_lesson_runs_in_the_process_with_the_numbers_of_a_run_here(proc):
+    from rnnviz.core.compare import RunResult
+    from rnnviz.core.lessons import (
+        LABELS_ITEM,
+        SUMMARY_ITEM,
+        lesson_events,
+        load_lesson,
+        make_comparison,
+    )
+
+    lesson = load_lesson("adding_problem").quick_version()
+    sink = Collect()
+    proc.start_call(lesson_events, (lesson, 1), sink=sink)
+    assert sink.done.wait(WAIT) and "failed" not in sink.kinds()
+    items = [m.value for m in sink.messages if m.kind == "event"]
+    assert items[0] == (LABELS_ITEM, list(lesson.labels))
+    assert items[-1][0] == SUMMARY_ITEM and "mean_baseline" in items[-1][1]
+    results = {lab: r for lab, r in items if isinstance(r, RunResult)}
+    assert set(results) == set(lesson.labels)
+    # the same comparison here gives the same losses, model by model
+    here = {}
+    for lab, ev in make_comparison(lesson).events():
+        if isinstance(ev, BatchDone):
+            here.setdefault(lab, []).append(ev.loss)
+    there = {}
+    for lab, ev in items[1:-1]:
+        if isinstance(ev, BatchDone):
+            there.setdefault(lab, []).append(ev.loss)
+    assert there == here
+
+
+def test_stop_reaches_every_model_of_a_lesson(proc):
+    from rnnviz.core.compare import RunResult
+    from rnnviz.core.lessons import lesson_events, load_lesson
+
+    lesson = load_lesson("adding_problem")  # the full budget: it runs until stopped
+    sink = Collect()
+    control = proc.start_call(lesson_events, (lesson, 1), sink=sink)
+    control.stop()  # before or while the models are built: each run's control stops
+    assert sink.done.wait(WAIT) and "failed" not in sink.kinds()
+    results = [v for m in sink.messages if m.kind == "event"
+               for v in [m.value[1]] if isinstance(v, RunResult)]
+    assert {r.finish_reason for r in results} == {"stopped"}
+    assert len(results) == len(lesson.labels)

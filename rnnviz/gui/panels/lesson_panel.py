@@ -348,8 +348,6 @@ class LessonWindow(QMainWindow):
         except RnnvizError as exc:
             QMessageBox.warning(self, "Cannot start the lesson", exc.message)
             return False
-        from rnnviz.core.lessons import make_comparison
-
         self.running_lesson = lesson
         self._failure = ""
         self.compare_view.clear()
@@ -357,7 +355,7 @@ class LessonWindow(QMainWindow):
         self.panel.set_running(True)
         self.panel.set_status("Preparing the data and the models…")
         self._t0 = time.perf_counter()
-        self.session.start(lambda: make_comparison(lesson))
+        self.session.start_lesson(lesson)
         return True
 
     def _on_session_redrawn(self) -> None:
@@ -373,12 +371,13 @@ class LessonWindow(QMainWindow):
         self.panel.set_running(False)
         cmp = self.session.comparison
         note = ""
+        mb = self.session.summary.get("mean_baseline", math.nan)  # from the training process
         if cmp is not None and cmp.data is not None and all(r.data is None for r in cmp.runs):
             from rnnviz.core.compare import mean_baseline
 
             mb = mean_baseline(cmp.data)
-            if math.isfinite(mb):
-                note = f"Always predicting the mean training target scores a test MSE of {mb:.3g}."
+        if math.isfinite(mb):
+            note = f"Always predicting the mean training target scores a test MSE of {mb:.3g}."
         self.compare_view.set_notes(note)
         self.compare_view.refresh()
         self.compare_view.show_section("results")

@@ -45,7 +45,14 @@ from PySide6.QtWidgets import (
 
 from rnnviz.core.history import RunHistory, smooth
 from rnnviz.gui import theme
-from rnnviz.gui.views.base import BaseView, decade_range, f32, finite_positive
+from rnnviz.gui.views.base import (
+    AXIS_CACHE,
+    BaseView,
+    decade_range,
+    f32,
+    finite_positive,
+    skip_faint_ticks,
+)
 
 SECTIONS = ("loss", "gradients", "gates", "states", "forecast", "horizon", "results")
 DEFAULT_SECTIONS = ("loss", "gradients", "gates", "forecast", "results")
@@ -273,8 +280,16 @@ class CompareView(BaseView):
         self._drawn_key = key
         # axes painted from pixmaps, faint tick lines left out (as the main window's views):
         # without it each repaint replayed every axis picture, 0.35-0.7 s a frame with three
-        # models' plots
-        self.cache_axes()
+        # models' plots. Only the axes: this view rebuilds its plots when the models change,
+        # and the label holds of cache_axes must not outlive them
+        self._cache_axis_pixmaps()
+
+    def _cache_axis_pixmaps(self) -> None:
+        for gv in self._graphics_views():
+            for item in gv.scene().items():
+                if isinstance(item, pg.AxisItem) and item.cacheMode() != AXIS_CACHE:
+                    item.setCacheMode(AXIS_CACHE)
+                    skip_faint_ticks(item)
 
     def refresh(self) -> None:
         """Redraw the last histories although they did not change (a control changed)."""

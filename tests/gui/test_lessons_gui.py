@@ -137,3 +137,15 @@ def test_panel_shows_the_explanation(qtbot):
     text = panel.explanation.toPlainText()
     assert "0.167" in text
     assert "<b>The task.</b>" in explanation_html("THE TASK. Remember.")
+
+
+def test_the_model_plots_are_built_when_the_window_opens_not_in_the_run(qtbot):
+    win = _window(qtbot, "adding_problem")
+    assert win.compare_view.labels == list(win.lesson.labels)  # built already
+    rebuilt = []
+    real = win.compare_view._rebuild
+    win.compare_view._rebuild = lambda labels: (rebuilt.append(labels), real(labels))
+    with qtbot.waitSignal(win.training_finished, timeout=TIMEOUT_MS):
+        assert win.start()
+    assert rebuilt == []  # the run's frames drew into the plots made at opening
+    assert set(win.session.results) == set(win.lesson.labels)

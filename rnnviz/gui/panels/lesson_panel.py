@@ -309,6 +309,7 @@ class LessonWindow(QMainWindow):
         self.setWindowTitle(f"rnnviz lesson · {self.lesson.title}")
         self.panel = LessonPanel(self.lesson)
         self.compare_view = CompareView(sections=self.lesson.views)
+        self.compare_view.prepare(list(self.lesson.labels))  # now, not in the run's first frame
         self.session = CompareSession(self, torch_threads=torch_threads)
         self.session.set_views([self.compare_view])
         self.splitter = QSplitter(Qt.Orientation.Horizontal)

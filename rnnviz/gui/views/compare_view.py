@@ -284,6 +284,13 @@ class CompareView(BaseView):
         # and the label holds of cache_axes must not outlive them
         self._cache_axis_pixmaps()
 
+    def prepare(self, labels: list[str]) -> None:
+        """Build the curves and per-model plots for these models now, before a run (building
+        them for three models took ~0.4 s of the run's first frame)."""
+        labels = list(labels)
+        if labels != self._labels:
+            self._rebuild(labels)
+
     def _cache_axis_pixmaps(self) -> None:
         for gv in self._graphics_views():
             for item in gv.scene().items():

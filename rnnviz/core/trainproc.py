@@ -60,7 +60,7 @@ from rnnviz.core.config import check_live_lr
 log = logging.getLogger(__name__)
 
 __all__ = ["BroadcastControl", "JobMessage", "RemoteControl", "TrainingProcess",
-           "shared_process"]
+           "free_process", "shared_process"]
 
 _ids = itertools.count(1)
 
@@ -119,16 +119,61 @@ def _portable_error(exc: BaseException) -> BaseException:
         return RuntimeError(f"{type(exc).__name__}: {exc}")
 
 
-class BroadcastControl:
+class _ForwardingControl:
+    """TrainingControl's commands, noted (paused, stopped) and passed on by :meth:`_forward`."""
+
+    def __init__(self, *, paused: bool = False) -> None:
+        self._paused = paused
+        self._stop = False
+
+    def _forward(self, name: str, *args: Any) -> None:
+        raise NotImplementedError
+
+    def pause(self) -> None:
+        """Stop before the next batch until resumed."""
+        self._paused = True
+        self._forward("pause")
+
+    def resume(self) -> None:
+        """Continue after :meth:`pause`."""
+        self._paused = False
+        self._forward("resume")
+
+    def step_once(self) -> None:
+        """Run exactly one more batch, then stay paused."""
+        self._paused = True
+        self._forward("step_once")
+
+    def stop(self) -> None:
+        """End training before the next batch (also while paused)."""
+        self._stop = True
+        self._forward("stop")
+
+    def set_lr(self, lr: float) -> None:
+        """Use this learning rate from the next batch on (checked here: a bad one raises
+        at once)."""
+        self._forward("set_lr", check_live_lr(lr))
+
+    @property
+    def paused(self) -> bool:
+        """True while a pause is requested."""
+        return self._paused
+
+    @property
+    def stop_requested(self) -> bool:
+        """True once :meth:`stop` was called."""
+        return self._stop
+
+
+class BroadcastControl(_ForwardingControl):
     """The control of a ``call`` job that trains several models (a lesson's comparison):
     each command goes to every control :meth:`make` has made, and a control made later
     starts in the state the commands so far left (paused, stopped)."""
 
     def __init__(self) -> None:
+        super().__init__()
         self._lock = threading.Lock()
         self._controls: list[Any] = []
-        self._paused = False
-        self._stopped = False
 
     def make(self) -> Any:
         """A new TrainingControl that follows this one."""
@@ -138,35 +183,16 @@ class BroadcastControl:
         with self._lock:
             if self._paused:
                 c.pause()
-            if self._stopped:
+            if self._stop:
                 c.stop()
             self._controls.append(c)
         return c
 
-    def _all(self, name: str, *args: Any) -> None:
+    def _forward(self, name: str, *args: Any) -> None:
         with self._lock:
             controls = list(self._controls)
         for c in controls:
             getattr(c, name)(*args)
-
-    def pause(self) -> None:
-        self._paused = True
-        self._all("pause")
-
-    def resume(self) -> None:
-        self._paused = False
-        self._all("resume")
-
-    def step_once(self) -> None:
-        self._paused = True
-        self._all("step_once")
-
-    def stop(self) -> None:
-        self._stopped = True
-        self._all("stop")
-
-    def set_lr(self, lr: float) -> None:
-        self._all("set_lr", lr)
 
     def wait_until_blocked(self, timeout: float | None = None) -> bool:
         with self._lock:
@@ -304,7 +330,7 @@ def child_main(commands_fd: int, out_fd: int) -> None:
 
 
 # ---------------------------------------------------------------------------- parent side
-class RemoteControl:
+class RemoteControl(_ForwardingControl):
     """The :class:`~rnnviz.core.training.TrainingControl` of a job in the child process.
 
     Commands take effect between batches, as with a local control. ``set_lr`` checks its
@@ -312,52 +338,17 @@ class RemoteControl:
     """
 
     def __init__(self, proc: TrainingProcess, job: int, *, paused: bool = False) -> None:
+        super().__init__(paused=paused)
         self._proc = proc
         self._job = job
-        self._paused = paused
-        self._stop = False
         self.weights: dict[str, Any] | None = None
         """Weights brought back by the last successful :meth:`wait_until_blocked`."""
         self.on_weights: Callable[[dict[str, Any]], None] | None = None
         """Called (on the caller's thread) with the weights each successful
         :meth:`wait_until_blocked` brings back."""
 
-    def _send(self, *cmd: Any) -> None:
-        self._proc._command((cmd[0], self._job, *cmd[1:]))
-
-    def pause(self) -> None:
-        """Stop before the next batch until resumed."""
-        self._paused = True
-        self._send("pause")
-
-    def resume(self) -> None:
-        """Continue after :meth:`pause`."""
-        self._paused = False
-        self._send("resume")
-
-    def step_once(self) -> None:
-        """Run exactly one more batch, then stay paused."""
-        self._paused = True
-        self._send("step_once")
-
-    def stop(self) -> None:
-        """End training before the next batch (also while paused)."""
-        self._stop = True
-        self._send("stop")
-
-    def set_lr(self, lr: float) -> None:
-        """Use this learning rate from the next batch on."""
-        self._send("set_lr", check_live_lr(lr))
-
-    @property
-    def paused(self) -> bool:
-        """True while a pause is requested."""
-        return self._paused
-
-    @property
-    def stop_requested(self) -> bool:
-        """True once :meth:`stop` was called."""
-        return self._stop
+    def _forward(self, name: str, *args: Any) -> None:
+        self._proc._command((name, self._job, *args))
 
     def wait_until_blocked(self, timeout: float | None = None) -> bool:
         """Block until the trainer waits in a pause; then :attr:`weights` holds its weights.
@@ -499,16 +490,7 @@ class TrainingProcess:
         data that cannot be sent.
         """
         payload = _dumps((data, run, model, dict(options or {})))
-        with self._lock:
-            if self.busy:
-                raise RuntimeError("the training process is busy with another run")
-            if not self.alive:
-                self._spawn()
-            self._job = job = next(_ids)
-            self._sink = sink
-            self._ended.clear()
-        self._command(("train", job, bool(paused), payload))
-        return RemoteControl(self, job, paused=paused)
+        return self._begin("train", payload, sink, paused)
 
     def start_call(self, fn: Callable[..., Any], args: tuple[Any, ...], *,
                    sink: Callable[[JobMessage], None], paused: bool = False) -> RemoteControl:
@@ -516,7 +498,10 @@ class TrainingProcess:
         (``"event"`` messages; no model or weights). ``fn`` must be a module-level function
         (it is pickled by name); ``control`` is a :class:`BroadcastControl`.
         """
-        payload = _dumps((fn, tuple(args)))
+        return self._begin("call", _dumps((fn, tuple(args))), sink, paused)
+
+    def _begin(self, kind: str, payload: bytes, sink: Callable[[JobMessage], None],
+               paused: bool) -> RemoteControl:
         with self._lock:
             if self.busy:
                 raise RuntimeError("the training process is busy with another run")
@@ -525,7 +510,7 @@ class TrainingProcess:
             self._job = job = next(_ids)
             self._sink = sink
             self._ended.clear()
-        self._command(("call", job, bool(paused), payload))
+        self._command((kind, job, bool(paused), payload))
         return RemoteControl(self, job, paused=paused)
 
     def wait_ended(self, timeout: float | None = None) -> bool:
@@ -650,3 +635,12 @@ def shared_process() -> TrainingProcess:
             _shared = TrainingProcess()
             atexit.register(_shared.close, 2.0)
         return _shared
+
+
+def free_process(current: TrainingProcess | None = None) -> TrainingProcess:
+    """A process for a new job: ``current`` when it runs and is free, else the shared one
+    when it is free, else a new one (a second window training at the same time)."""
+    if current is not None and current.alive and not current.busy:
+        return current
+    shared = shared_process()
+    return shared if not shared.busy else TrainingProcess()

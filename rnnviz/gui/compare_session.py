@@ -207,7 +207,7 @@ class CompareSession(QObject):
         if self.is_active:
             raise RuntimeError("a comparison is already running; stop it first")
         from rnnviz.core.lessons import lesson_events
-        from rnnviz.core.trainproc import TrainingProcess, shared_process
+        from rnnviz.core.trainproc import free_process, shared_process
 
         self.histories = {}
         self.results = {}
@@ -216,11 +216,9 @@ class CompareSession(QObject):
         self._dirty = True
         with self._box_lock:
             self._box.clear()
-        proc = shared_process()
-        if proc.busy:  # the main window trains: this lesson gets a process of its own
-            if self._own_process is None or self._own_process.busy:
-                self._own_process = TrainingProcess()
-            proc = self._own_process
+        proc = free_process(self._own_process)  # a process of its own while the window trains
+        if proc is not shared_process():
+            self._own_process = proc
 
         def sink(msg: Any) -> None:  # on the process's reader thread
             with self._box_lock:

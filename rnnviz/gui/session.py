@@ -555,13 +555,11 @@ class TrainingSession(QObject):
         self._process = None
 
     def _training_process(self) -> Any:
-        from rnnviz.core.trainproc import TrainingProcess, shared_process
+        from rnnviz.core.trainproc import free_process
 
-        if self._process is None or not self._process.alive:
-            shared = shared_process()
-            # the window's session uses the process-wide one; a second session running at
-            # the same time (tests, a second window) gets its own
-            self._process = shared if not shared.busy else TrainingProcess()
+        # the window's session uses the process-wide one; a second session running at the
+        # same time (tests, a second window) gets its own
+        self._process = free_process(self._process)
         return self._process
 
     def _start_remote(self, data: Any, run: Any, model: Any, paused: bool) -> None:
@@ -574,8 +572,6 @@ class TrainingSession(QObject):
             put(kinds[msg.kind](msg.value))
 
         proc = self._training_process()
-        if proc.busy:
-            proc = self._process = type(proc)()
         try:
             control = proc.start(data, run, model=model, paused=paused, sink=sink,
                                  options={"forecast_share": WINDOW_FORECAST_SHARE})

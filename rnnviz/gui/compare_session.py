@@ -31,9 +31,7 @@ The session's own worker is small on purpose: ``session.py``'s worker is private
 from __future__ import annotations
 
 import logging
-import threading
 import traceback
-from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -121,12 +119,10 @@ class CompareSession(QObject):
     failed = Signal(str, str, str)
     redrawn = Signal()
 
-    _posted = Signal()  # the training process ended a job or failed (from its reader thread)
-
     def __init__(self, parent: QObject | None = None, *, redraw_hz: float = 15.0,
                  torch_threads: int | None = 1, in_process: bool | None = None) -> None:
         super().__init__(parent)
-        from rnnviz.gui.session import process_training_default
+        from rnnviz.gui.session import Mailbox, process_training_default
 
         self.in_process = process_training_default() if in_process is None else bool(in_process)
         """Lessons (:meth:`start_lesson`) train in the training process (its own Python, so
@@ -135,9 +131,9 @@ class CompareSession(QObject):
         """What the last lesson run reported at its end (``mean_baseline``)."""
         self._remote: Any = None  # (process, control) of a lesson in the training process
         self._own_process: Any = None
-        self._box: deque[Any] = deque()
-        self._box_lock = threading.Lock()
-        self._posted.connect(self._drain)
+        # what the training process sends; its end and failures wake the window at once
+        self._box = Mailbox(self, wakes=lambda msg: msg.kind in ("failed", "ended"))
+        self._box.posted.connect(self._drain)
         self.torch_threads = torch_threads
         self.histories: dict[str, RunHistory] = {}
         self.results: dict[str, Any] = {}
@@ -214,20 +210,14 @@ class CompareSession(QObject):
         self.summary = {}
         self._holder = {}
         self._dirty = True
-        with self._box_lock:
-            self._box.clear()
+        self._box.take()
         proc = free_process(self._own_process)  # a process of its own while the window trains
         if proc is not shared_process():
             self._own_process = proc
 
-        def sink(msg: Any) -> None:  # on the process's reader thread
-            with self._box_lock:
-                self._box.append(msg)
-            if msg.kind in ("failed", "ended"):
-                self._posted.emit()
-
         try:
-            control = proc.start_call(lesson_events, (lesson, self.torch_threads), sink=sink)
+            control = proc.start_call(lesson_events, (lesson, self.torch_threads),
+                                      sink=self._box.put)
         except OSError as exc:  # no Python to start: train on a thread
             log.warning("could not start the training process (%s); training on a thread", exc)
             self.in_process = False
@@ -244,10 +234,7 @@ class CompareSession(QObject):
 
         if self._remote is None:
             return
-        with self._box_lock:
-            items = list(self._box)
-            self._box.clear()
-        for msg in items:
+        for msg in self._box.take():
             if msg.kind == "event":
                 label, item = msg.value
                 if label == LABELS_ITEM:

@@ -163,30 +163,36 @@ QUIET_EVENTS = (BatchDone, EpochDone, ProbeReady, ForecastReady)
 waking the GUI thread (the others -- started, diverged, finished -- wake it at once)."""
 
 
-class _Mailbox(QObject):
-    """The training worker's events on their way to the GUI thread, in order, in bunches.
+def _wakes(item: object) -> bool:
+    return not isinstance(item, QUIET_EVENTS)
 
-    The worker :meth:`put` s every event in a queue. Only events that need an answer at once
-    wake the GUI thread (one queued ``posted`` signal until the queue is taken); batches,
-    epochs, probes and forecasts wait for the next redraw frame, which :meth:`take` s
-    everything queued. One queued signal per batch woke the GUI thread, and took Python's
-    GIL from the training thread, 100-300 times a second. Events stay the immutable objects
-    the engine made.
+
+class Mailbox(QObject):
+    """A worker's items on their way to the GUI thread, in order, in bunches.
+
+    The worker :meth:`put` s every item in a queue. Only items that need an answer at once
+    (``wakes(item)``; by default every event but batches, epochs, probes and forecasts) wake
+    the GUI thread, with one queued ``posted`` signal until the queue is taken; the rest wait
+    for the next redraw frame, which :meth:`take` s everything queued. One queued signal per
+    batch woke the GUI thread, and took Python's GIL from the training thread, 100-300
+    times a second. Items stay the immutable objects the engine made.
     """
 
     posted = Signal()
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, *,
+                 wakes: Callable[[object], bool] = _wakes) -> None:
         super().__init__(parent)
         self._items: deque[object] = deque()
         self._lock = threading.Lock()
         self._woken = False
+        self._wakes = wakes
 
     def put(self, item: object) -> None:
-        """Queue ``item`` (worker thread); wake the GUI thread unless it is a quiet event."""
+        """Queue ``item`` (any thread); wake the GUI thread when it needs an answer."""
         with self._lock:
             self._items.append(item)
-            wake = not self._woken and not isinstance(item, QUIET_EVENTS)
+            wake = not self._woken and self._wakes(item)
             if wake:
                 self._woken = True
         if wake:
@@ -333,7 +339,7 @@ class TrainingSession(QObject):
         self._rate_marks: deque[tuple[float, int]] = deque()
         self._last_batch: BatchDone | None = None
         self._shut_down = False
-        self._mailbox = _Mailbox(self)
+        self._mailbox = Mailbox(self)
         self._mailbox.posted.connect(self._drain_train_events)
         self._timer = QTimer(self)
         self._base_interval = max(1, round(1000.0 / redraw_hz))

@@ -48,6 +48,7 @@ import queue
 import subprocess
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -419,6 +420,8 @@ class TrainingProcess:
         self._sink: Callable[[JobMessage], None] | None = None
         self._ended = threading.Event()
         self._ended.set()
+        self._told = threading.Event()  # the sink has returned from the job's "ended"
+        self._told.set()
         self._ready = threading.Event()
         self._syncs: dict[int, tuple[threading.Event, list[Any]]] = {}
         self._tokens = itertools.count(1)
@@ -510,12 +513,18 @@ class TrainingProcess:
             self._job = job = next(_ids)
             self._sink = sink
             self._ended.clear()
+            self._told.clear()
         self._command((kind, job, bool(paused), payload))
         return RemoteControl(self, job, paused=paused)
 
     def wait_ended(self, timeout: float | None = None) -> bool:
-        """Wait until the current job (if any) has sent ``"ended"``."""
-        return self._ended.wait(timeout)
+        """Wait until the current job (if any) has sent ``"ended"`` and its sink has
+        returned from it (so the sink's owner may be deleted once this returns True)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        if not self._ended.wait(timeout):
+            return False
+        left = None if deadline is None else max(0.0, deadline - time.monotonic())
+        return self._told.wait(left)
 
     def _command(self, cmd: tuple[Any, ...]) -> None:
         blob = _dumps(cmd)
@@ -581,6 +590,8 @@ class TrainingProcess:
                 sink(msg)
             except Exception:  # noqa: BLE001 - the reader must keep reading
                 log.exception("a training message could not be handled")
+        if msg.kind == "ended" and msg.job == self._job:  # (not if a next job has begun)
+            self._told.set()
 
     def close(self, timeout: float = 5.0) -> bool:
         """Stop the current job and the child; True when it left in time (else it is killed)."""
@@ -615,6 +626,7 @@ class TrainingProcess:
             self._sink = None
             commands, self._commands = self._commands, None
         self._ended.set()
+        self._told.set()
         if proc is not None:
             proc.kill()
             proc.wait(2.0)

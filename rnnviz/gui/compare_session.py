@@ -388,6 +388,7 @@ class CompareSession(QObject):
         """Stop the worker before the window closes; True when it ended in time."""
         self._timer.stop()
         ok = True
+        self._box.close()
         if self._remote is not None:
             proc, control = self._remote
             control.stop()

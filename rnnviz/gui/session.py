@@ -48,7 +48,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QThread, QTimer, Signal, Slot
+import shiboken6
+from PySide6.QtCore import (
+    QCoreApplication,
+    QEvent,
+    QObject,
+    Qt,
+    QThread,
+    QTimer,
+    Signal,
+    Slot,
+)
 from PySide6.QtWidgets import QGraphicsView, QWidget
 
 from rnnviz.core.errors import RnnvizError
@@ -167,6 +177,42 @@ def _wakes(item: object) -> bool:
     return not isinstance(item, QUIET_EVENTS)
 
 
+class _Doorbell(QObject):
+    """Wakes mailboxes from other threads without ever touching one that may be deleted.
+
+    A worker that emitted a mailbox's own signal raced the GUI thread deleting that
+    mailbox with its window (a segfault in CI, in ``Signal.emit``). Foreign threads ring
+    this one instead, which lives as long as the application; its queued slot runs on the
+    GUI thread, where a mailbox can only be deleted between slots, and passes the wake on
+    to mailboxes still alive.
+    """
+
+    rang = Signal(object)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rang.connect(self._answer, Qt.ConnectionType.QueuedConnection)
+
+    @Slot(object)
+    def _answer(self, mailbox: Mailbox) -> None:
+        if shiboken6.isValid(mailbox) and not mailbox.closed:
+            mailbox.posted.emit()
+
+
+_doorbell: _Doorbell | None = None
+
+
+def _the_doorbell() -> _Doorbell:
+    """The doorbell of this application (made on the GUI thread at the first mailbox)."""
+    global _doorbell
+    if _doorbell is None or not shiboken6.isValid(_doorbell):
+        _doorbell = _Doorbell()
+        app = QCoreApplication.instance()
+        if app is not None and _doorbell.thread() is not app.thread():
+            _doorbell.moveToThread(app.thread())
+    return _doorbell
+
+
 class Mailbox(QObject):
     """A worker's items on their way to the GUI thread, in order, in bunches.
 
@@ -176,6 +222,10 @@ class Mailbox(QObject):
     for the next redraw frame, which :meth:`take` s everything queued. One queued signal per
     batch woke the GUI thread, and took Python's GIL from the training thread, 100-300
     times a second. Items stay the immutable objects the engine made.
+
+    The wake goes through the application's doorbell, never through this object from the
+    worker's thread, so the mailbox may be deleted (with its window) while a worker still
+    puts items in it; :meth:`close` drops what comes after.
     """
 
     posted = Signal()
@@ -187,16 +237,26 @@ class Mailbox(QObject):
         self._lock = threading.Lock()
         self._woken = False
         self._wakes = wakes
+        self._bell = _the_doorbell()
+        self.closed = False
 
     def put(self, item: object) -> None:
         """Queue ``item`` (any thread); wake the GUI thread when it needs an answer."""
         with self._lock:
+            if self.closed:
+                return
             self._items.append(item)
             wake = not self._woken and self._wakes(item)
             if wake:
                 self._woken = True
         if wake:
-            self.posted.emit()
+            self._bell.rang.emit(self)
+
+    def close(self) -> None:
+        """Drop everything queued and everything put from now on (GUI thread)."""
+        with self._lock:
+            self.closed = True
+            self._items.clear()
 
     def take(self) -> list[object]:
         """Everything queued, oldest first (GUI thread)."""
@@ -891,6 +951,7 @@ class TrainingSession(QObject):
         self._shut_down = True
         self._timer.stop()
         ok = True
+        self._mailbox.close()  # what a stopping run still sends is not drawn any more
         for attr in ("_train_job", "_load_job"):
             job: _Job | None = getattr(self, attr)
             if job is None:

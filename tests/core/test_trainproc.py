@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import pickle
 import threading
+import time
 
 import pytest
 import torch
@@ -147,6 +148,23 @@ def test_a_user_error_in_the_job_arrives_whole_and_the_process_goes_on(proc, spl
     sink2 = Collect()
     proc.start(splits, run_config(epochs=1, max_batches_per_epoch=1), sink=sink2)
     assert sink2.done.wait(WAIT) and "failed" not in sink2.kinds()
+
+
+def test_wait_ended_returns_only_after_the_sink_has_handled_the_end(proc, splits):
+    # a window deletes its mailbox once wait_ended says the job is over: the reader thread
+    # must be out of the sink by then (CI crashed when it was still emitting into it)
+    handled = threading.Event()
+
+    def slow_sink(msg) -> None:
+        if msg.kind == "ended":
+            time.sleep(0.3)
+            handled.set()
+
+    control = proc.start(splits, run_config(epochs=1000), sink=slow_sink)
+    control.stop()
+    assert proc.wait_ended(WAIT)
+    assert handled.is_set()
+    assert not proc.busy
 
 
 def test_one_job_at_a_time(proc, splits):

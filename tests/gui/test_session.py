@@ -14,6 +14,7 @@ import threading
 import tracemalloc
 
 import pytest
+import shiboken6
 from PySide6.QtCore import QThread
 from PySide6.QtWidgets import QWidget
 
@@ -502,3 +503,42 @@ def test_a_second_session_training_at_the_same_time_gets_its_own_process(qtbot, 
     from rnnviz.core.trainproc import shared_process
 
     assert shared_process().alive  # the shared one stays for the next window
+
+
+def test_a_mailbox_deleted_with_its_window_takes_puts_from_other_threads_quietly(qtbot):
+    # a training process's reader thread may still put into a mailbox whose window has
+    # just been deleted; that must neither crash nor raise (CI segfaulted in Signal.emit)
+    parent = QWidget()
+    box = S.Mailbox(parent)
+    woken = []
+    box.posted.connect(lambda: woken.append(1))
+    box.put(f"item {1}")  # wakes
+    qtbot.waitUntil(lambda: woken == [1])
+    box.take()
+    parent.deleteLater()
+    qtbot.waitUntil(lambda: not shiboken6.isValid(box))
+    errors = []
+
+    def put_many() -> None:
+        try:
+            for i in range(200):
+                box.put(f"item {i}")
+        except Exception as exc:  # noqa: BLE001 - the test reports it
+            errors.append(exc)
+
+    t = threading.Thread(target=put_many)
+    t.start()
+    t.join(10)
+    qtbot.wait(50)  # the doorbell's queued wake, if any, has run
+    assert errors == [] and woken == [1]
+
+
+def test_a_closed_mailbox_drops_what_comes_after(qtbot):
+    box = S.Mailbox()
+    woken = []
+    box.posted.connect(lambda: woken.append(1))
+    box.put(f"item {1}")
+    box.close()
+    box.put(f"item {2}")
+    qtbot.wait(50)
+    assert box.take() == [] and woken == []

@@ -262,7 +262,8 @@ class TrainConfig(_Config):
     patience : int or None
         Early stopping: epochs without validation improvement before stopping.
     restore_best : bool
-        At the end, restore the weights of the best validation epoch.
+        At the end, and after a divergence, restore the weights of the best validation
+        epoch (a divergence in the first epoch keeps the last finite step's).
     seed : int
     threads : int or None
         torch threads (process-wide); ``None`` leaves torch's default.

@@ -154,7 +154,10 @@ class ForecastReady:
 
 @dataclass(frozen=True)
 class Diverged:
-    """The loss or a gradient became NaN or infinite; the last finite weights were restored.
+    """The loss or a gradient became NaN or infinite; training stops.
+
+    The model then holds the best epoch's weights (with ``restore_best`` and at least one
+    epoch done) or the last finite step's; the message says which.
 
     Attributes
     ----------

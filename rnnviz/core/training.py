@@ -312,14 +312,32 @@ def _finite_params(params: list[torch.Tensor]) -> bool:
 
 
 def _diverged_message(what: str, value: float, step: int, epoch: int, lr: float,
-                      clipped: bool) -> str:
+                      clipped: bool, kept: str) -> str:
     kind = "NaN" if math.isnan(value) else "infinite"
     fix = f"Lower the learning rate (it was {lr:g}; try {lr / 10:g})"
     if not clipped:
-        fix += " and turn on gradient clipping (clip_norm 1.0 is a good start)"
+        fix += " or turn on gradient clipping (a clip norm of 1.0 is a good start)"
     return (f"Training diverged: the {what} became {kind} at step {step} (epoch {epoch}). "
-            f"The weights of the last finite step were restored and training stopped. {fix}. "
+            f"Training stopped and {kept}. {fix}. "
             "Unscaled or extreme input values can also cause this.")
+
+
+def _recover(model: nn.Module, params: list[torch.Tensor], snapshot: list[torch.Tensor],
+             best_state: dict[str, torch.Tensor] | None, best_epoch: int,
+             best_loss: float) -> str:
+    """Put back usable weights after a divergence; says which, for the message.
+
+    The best epoch's weights when they were kept (``restore_best``): the steps just before
+    a divergence often have finite but already exploding weights (losses of 1e30 and
+    forecasts to match). Otherwise the last finite step's.
+    """
+    if best_state is not None:
+        model.load_state_dict(best_state)
+        return (f"the weights of epoch {best_epoch}, the best so far (loss {best_loss:.4g}), "
+                "were restored")
+    if not _finite_params(params):
+        _restore(params, snapshot)
+    return "the weights of the last finite step were kept"
 
 
 def train(data: WindowSplits, run: RunConfig, *, control: TrainingControl | None = None,
@@ -482,10 +500,9 @@ def train(data: WindowSplits, run: RunConfig, *, control: TrainingControl | None
             if not (math.isfinite(v[0]) and math.isfinite(v[1])):
                 what, bad = ("loss", v[0]) if not math.isfinite(v[0]) else ("gradient", v[1])
                 opt.zero_grad(set_to_none=True)
-                if not _finite_params(params):
-                    _restore(params, snapshot)
+                kept = _recover(model, params, snapshot, best_state, best_epoch, best_loss)
                 yield Diverged(step=step, epoch=epoch, batch=b + 1, what=what,
-                               message=_diverged_message(what, bad, step, epoch, lr, clip))
+                               message=_diverged_message(what, bad, step, epoch, lr, clip, kept))
                 reason = "diverged"
                 break
             with torch.no_grad():
@@ -517,11 +534,11 @@ def train(data: WindowSplits, run: RunConfig, *, control: TrainingControl | None
         # ---- end of epoch
         val_loss, val_pred = evaluate(model, val_src, tc.loss)
         if val_src.n and not math.isfinite(val_loss):
-            if not _finite_params(params):
-                _restore(params, snapshot)
+            kept = _recover(model, params, snapshot, best_state, best_epoch, best_loss)
             yield Diverged(step=step, epoch=epoch, batch=len(losses), what="loss",
                            message=_diverged_message("validation loss", val_loss, step, epoch,
-                                                     float(opt.param_groups[0]["lr"]), clip))
+                                                     float(opt.param_groups[0]["lr"]), clip,
+                                                     kept))
             reason = "diverged"
             break
         score_loss = val_loss if val_src.n else float(np.mean(losses))
@@ -562,7 +579,7 @@ def train(data: WindowSplits, run: RunConfig, *, control: TrainingControl | None
         if forecasting and (reason != "stopped" or forecast_cost <= STOPPED_FORECAST_MAX_S):
             yield do_forecast(epoch)
     elif reason == "diverged" and forecasting and step > 1:
-        yield do_forecast(epoch)  # the restored (finite) weights
+        yield do_forecast(epoch)  # the restored weights
     model.train()
     yield Finished(reason=reason, epochs_run=epoch, steps=step, best_epoch=best_epoch,
                    best_val_loss=float(best_loss) if best_epoch else math.nan,

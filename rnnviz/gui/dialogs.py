@@ -101,8 +101,8 @@ class Dialogs:
             QMessageBox.Icon.Warning,
             "diverged",
             "Training diverged",
-            message + "\n\nThe last finite weights were kept. Lower the learning rate or turn "
-            "on gradient clipping in the Model panel, then press Start.",
+            message + "\n\nBoth settings are in the Model panel (Learning rate, Clip "
+            "gradient norm); change one and press Start.",
         )
 
     # ------------------------------------------------------------------ help

@@ -277,6 +277,45 @@ def test_weights_blown_up_by_a_step_are_restored_to_the_last_finite_ones(data):
     assert _same(_weights(model), saved)
 
 
+def test_a_divergence_after_an_epoch_restores_the_best_epochs_weights(data):
+    # the steps before a divergence often have finite but exploding weights; the best
+    # epoch's are the ones worth keeping (and forecasting with)
+    run = _run(epochs=3)
+    model = make_model(data, run)
+    epoch1 = None
+    events = []
+    for ev in train(data, run, model=model):
+        events.append(ev)
+        if isinstance(ev, EpochDone) and ev.epoch == 1:
+            epoch1 = _weights(model)
+        if isinstance(ev, BatchDone) and ev.epoch == 2 and ev.batch == 2:
+            with torch.no_grad():  # as if this step's update had overflowed
+                model.head.weight.fill_(float("inf"))
+    div = [e for e in events if isinstance(e, Diverged)]
+    assert len(div) == 1 and div[0].epoch == 2
+    assert "epoch 1" in div[0].message and "restored" in div[0].message
+    assert _same(_weights(model), epoch1)
+    fin = events[-1]
+    assert fin.reason == "diverged" and fin.best_epoch == 1
+
+
+def test_without_restore_best_a_divergence_keeps_the_last_finite_step(data):
+    run = _run(epochs=3, restore_best=False)
+    model = make_model(data, run)
+    saved = None
+    events = []
+    for ev in train(data, run, model=model):
+        events.append(ev)
+        if isinstance(ev, BatchDone) and ev.epoch == 2 and ev.batch == 1:
+            saved = _weights(model)
+        if isinstance(ev, BatchDone) and ev.epoch == 2 and ev.batch == 2:
+            with torch.no_grad():
+                model.head.weight.fill_(float("inf"))
+    div = [e for e in events if isinstance(e, Diverged)]
+    assert div and "last finite step" in div[0].message
+    assert _same(_weights(model), saved)
+
+
 def test_early_stopping_and_restore_best(data, monkeypatch):
     real = training.evaluate
     scores = iter([1.0, 2.0, 3.0, 4.0, 5.0])

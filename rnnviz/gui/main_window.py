@@ -149,6 +149,22 @@ def _fmt_seconds(s: float) -> str:
 PREBUILD_GAP_MS = 10
 """Pause between two views' prebuilds (a zero-time chain kept timers and paints waiting)."""
 
+def export_folder_in(folder: str | Path) -> Path:
+    """Where Export all writes when the user picks ``folder``: the folder itself when it is
+    new or empty, else a new ``rnnviz-export-<date>-<time>`` folder inside it, so that no
+    file already there is overwritten."""
+    folder = Path(folder)
+    if not folder.exists() or (folder.is_dir() and not any(folder.iterdir())):
+        return folder
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target = folder / f"rnnviz-export-{stamp}"
+    n = 2
+    while target.exists():
+        target = folder / f"rnnviz-export-{stamp}-{n}"
+        n += 1
+    return target
+
+
 class MainWindow(QMainWindow):
     """The rnnviz window.
 
@@ -1297,7 +1313,7 @@ class MainWindow(QMainWindow):
         folder = self.dialogs.ask_folder("Export everything to a folder",
                                          self.settings.last_directory())
         if folder:
-            self.export_all(folder)
+            self.export_all(export_folder_in(folder))
 
     def show_view_for_export(self, key: str) -> None:
         """Bring a view to the front (its tab raised) so its picture has its on-screen size;

@@ -482,6 +482,30 @@ def test_export_all_writes_every_view_the_history_and_the_window(qtbot, window, 
     assert window.dialogs.kinds() == []  # no error on the way
 
 
+def test_export_all_into_a_folder_with_files_writes_a_new_folder_and_overwrites_nothing(
+        qtbot, window, tmp_path):
+    small_settings(window)
+    open_csv(qtbot, window, write_sine_csv(tmp_path / "sine.csv"))
+    train_to_end(qtbot, window)
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "loss.png").write_bytes(b"my own picture")
+    window.dialogs.answers["folder"].append(str(mine))
+    window.act_export_all.trigger()
+    assert (mine / "loss.png").read_bytes() == b"my own picture"
+    made = [p for p in mine.iterdir() if p.is_dir()]
+    assert len(made) == 1 and made[0].name.startswith("rnnviz-export-")
+    assert (made[0] / "loss.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert str(made[0]) in window.statusBar().currentMessage()
+    # an empty folder (e.g. just made with the dialog's New Folder button) is used as it is
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    window.dialogs.answers["folder"].append(str(empty))
+    window.act_export_all.trigger()
+    assert (empty / "history.csv").is_file()
+    assert window.dialogs.kinds() == []
+
+
 def test_export_menu_writes_a_view_picture(qtbot, window, tmp_path):
     target = tmp_path / "pics" / "loss"
     window.dialogs.answers["save"].append(str(target))

@@ -60,6 +60,29 @@ MISSING_TIPS = {
     "drop": "Leave the rows out: windows that touch a missing value are not used.",
 }
 WINDOW_COLORS = {"lookback": (148, 103, 189, 70), "horizon": (44, 160, 44, 90)}
+LABEL_Z = 50
+"""z-value of the texts drawn on the series plot: above the curve (0) and the dots."""
+LABEL_FILL = (255, 255, 255, 235)
+HEADROOM = 0.25
+"""Room left above the series (a fraction of its range) for the window's label."""
+EMPTY_MESSAGES = {
+    "no_table": "Open a CSV to see the series\n(File ▸ Open CSV… or drop a file here)",
+    "no_target": "Choose a target column to see the series",
+    "problem": "Nothing to draw: see the message above.",
+    "pending": "Preparing the series…",
+}
+"""What the empty series plot says, by reason."""
+
+
+def ordinal(n: int) -> str:
+    """English ordinal of a positive integer: 1st, 2nd, 3rd, 4th, 11th, 22nd.
+
+    Parameters
+    ----------
+    n : int
+    """
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 class FrameModel(QAbstractTableModel):
@@ -183,6 +206,8 @@ class DataPanel(QWidget):
         self.series: Any = None
         self._window = (24, 1, 1, 0)
         self._loading = False
+        self._problem: str | None = None
+        self._label_x = 0.0
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(4, 4, 4, 4)
@@ -220,25 +245,30 @@ class DataPanel(QWidget):
             self.plot.addItem(r)
             self.regions[part] = r
         self.window_regions: dict[str, pg.LinearRegionItem] = {}
-        self.window_labels: dict[str, pg.TextItem] = {}
         for part, rgba in WINDOW_COLORS.items():
             r = pg.LinearRegionItem(values=(0, 0), movable=False, brush=theme.brush(rgba),
                                     pen=pg.mkPen(rgba[:3], width=1))
             r.setZValue(-5)
             self.plot.addItem(r)
             self.window_regions[part] = r
-            # lookback's label ends where the window starts, horizon's starts where it ends
-            label = pg.TextItem("", color=rgba[:3], anchor=(1, 0) if part == "lookback" else (0, 0))
-            self.plot.addItem(label)
-            self.window_labels[part] = label
         self.sample_dots = pg.ScatterPlotItem(size=5, brush=pg.mkBrush(148, 103, 189),
                                               pen=pg.mkPen(None))
         self.target_dots = pg.ScatterPlotItem(size=7, brush=pg.mkBrush(44, 160, 44),
                                               pen=pg.mkPen(None))
         self.plot.addItem(self.sample_dots)
         self.plot.addItem(self.target_dots)
+        # one label names the window; it sits at the top of the view, above the curve and the
+        # dots, on an opaque fill, so the series cannot make it unreadable. Its x follows the
+        # window and its anchor slides with it so it never leaves the view (_place_window_label)
+        self.window_label = pg.TextItem("", anchor=(0.5, 0), fill=pg.mkBrush(*LABEL_FILL),
+                                        border=pg.mkPen(200, 200, 200))
+        self.window_label.setZValue(LABEL_Z)
+        self.window_label.setVisible(False)
+        self.plot.addItem(self.window_label, ignoreBounds=True)
+        self.plot.getViewBox().sigRangeChanged.connect(self._place_window_label)
         self.empty_text = pg.TextItem("", color=theme.COLORS["message"], anchor=(0.5, 0.5))
         self.empty_text.setPos(0.5, 0.5)
+        self.empty_text.setZValue(LABEL_Z)
         self.empty_text.setVisible(False)
         self.plot.addItem(self.empty_text, ignoreBounds=True)
         self.legend_label = QLabel(top)
@@ -292,7 +322,7 @@ class DataPanel(QWidget):
         self.how_combo.addItems(list(C.RESAMPLE_HOW))
         self.how_combo.setToolTip(
             "How readings inside one period are combined: mean for levels (temperature), sum "
-            "for totals (energy, rainfall).")
+            "for totals (energy, rainfall). Used only when Resample is on.")
         split_row = QWidget(setup)
         sl = QHBoxLayout(split_row)
         sl.setContentsMargins(0, 0, 0, 0)
@@ -304,9 +334,10 @@ class DataPanel(QWidget):
             s.setKeyboardTracking(False)
         self.train_spin.setPrefix("train ")
         self.val_spin.setPrefix("val. ")
-        self.test_label = QLabel(setup)
+        self.test_label = QLabel(split_row)
         sl.addWidget(self.train_spin)
         sl.addWidget(self.val_spin)
+        sl.addWidget(self.test_label)
         sl.addStretch(1)
         split_tip = ("Chronological split: the model trains on the first part, the validation "
                      "part picks the best epoch and shows overfitting, the test part is kept for "
@@ -336,8 +367,14 @@ class DataPanel(QWidget):
         form.addRow("Resample", self.resample_combo)
         form.addRow("Combine by", self.how_combo)
         form.addRow("Split", split_row)
-        form.addRow("", self.test_label)
         form.addRow("Scaling", self.scaler_combo)
+        for row in range(form.rowCount()):
+            label = form.itemAt(row, QFormLayout.ItemRole.LabelRole)
+            field = form.itemAt(row, QFormLayout.ItemRole.FieldRole)
+            if label is not None and field is not None and field.widget() is not None:
+                tip = field.widget().toolTip() or (
+                    self.inputs_list.toolTip() if field.widget() is inputs_box else "")
+                label.widget().setToolTip(tip)
         setup_outer.addStretch(1)
         setup_scroll.setWidget(setup)
         self.setup_tab = setup
@@ -361,12 +398,15 @@ class DataPanel(QWidget):
                   self.scaler_combo):
             w.currentIndexChanged.connect(self._on_setting_changed)
         self.resample_combo.currentTextChanged.connect(self._on_setting_changed)
+        self.resample_combo.currentTextChanged.connect(self._update_how_enabled)
         self.train_spin.valueChanged.connect(self._on_split_changed)
         self.val_spin.valueChanged.connect(self._on_split_changed)
         self.inputs_list.itemChanged.connect(self._on_setting_changed)
         self.target_combo.currentIndexChanged.connect(self._refresh_inputs)
         self._update_test_label()
-        self._update_legend()
+        self._update_how_enabled()
+        self._refresh_inputs()
+        self.set_series(None)
 
     # ------------------------------------------------------------------ table
     def set_table(self, path: str | Path | None, table: Any, *, config: DataConfig | None = None
@@ -410,7 +450,7 @@ class DataPanel(QWidget):
             self._refresh_inputs()
         finally:
             self._loading = False
-        self._update_banner()
+        self.set_series(None)  # "preparing…" until the window hands the new series back
         self.changed.emit()
 
     def clear_table(self) -> None:
@@ -420,7 +460,7 @@ class DataPanel(QWidget):
         self.report = {}
         self.time_combo.clear()
         self.target_combo.clear()
-        self.inputs_list.clear()
+        self._refresh_inputs()
         self.preview_model.set_frame(None)
         self.report_view.clear()
         self.set_series(None)
@@ -451,11 +491,17 @@ class DataPanel(QWidget):
 
     def show_problem(self, message: str | None) -> None:
         """Show (or, with None, hide) why the current settings cannot make windows."""
+        self._problem = message
         self._update_banner(message)
+        if self.series is None:
+            self._update_empty_text()
 
     # ------------------------------------------------------------------ settings
     def _refresh_inputs(self) -> None:
         if self.table is None:
+            self.inputs_list.clear()
+            self.inputs_list.setVisible(False)
+            self.no_inputs_label.setVisible(True)
             return
         chosen = set(self.checked_inputs())
         target = self.target_combo.currentText()
@@ -526,6 +572,7 @@ class DataPanel(QWidget):
             self.missing_combo.setCurrentText(cfg.missing)
             self.resample_combo.setCurrentText(cfg.resample or NO_RESAMPLE)
             self.how_combo.setCurrentText(cfg.resample_how)
+            self._update_how_enabled()
             self.train_spin.setValue(round(cfg.split[0] * 100))
             self.val_spin.setValue(round(cfg.split[1] * 100))
             self._update_test_label()
@@ -545,6 +592,12 @@ class DataPanel(QWidget):
     def _update_test_label(self) -> None:
         test = 100 - self.train_spin.value() - self.val_spin.value()
         self.test_label.setText(f"test {test} %")
+
+    def _update_how_enabled(self, *_: Any) -> None:
+        # "Combine by" means nothing while resampling is off: grey it out, as the model panel
+        # does with settings that do not apply
+        self.how_combo.setEnabled(self.resample_combo.currentText().strip()
+                                  not in ("", NO_RESAMPLE))
 
     def _on_setting_changed(self, *_: Any) -> None:
         if not self._loading:
@@ -572,6 +625,7 @@ class DataPanel(QWidget):
             Why the settings cannot make windows (shown in the banner).
         """
         self.series = series
+        self._problem = problem
         if series is None:
             self.curve.setData([], [])
             for r in list(self.regions.values()) + list(self.window_regions.values()):
@@ -579,20 +633,20 @@ class DataPanel(QWidget):
                 r.hide()
             self.sample_dots.setData([], [])
             self.target_dots.setData([], [])
-            for lab in self.window_labels.values():
-                lab.setText("")
-            # no axes of nothing ("0, 1e-31, 2e-31"): a plain line says why the plot is empty
+            self.window_label.setVisible(False)
+            # no axes of nothing ("0, 5e-09, 1e-08"): a plain line says why the plot is empty
             self.plot.hideAxis("bottom")
             self.plot.hideAxis("left")
+            self.plot.setMouseEnabled(x=False, y=False)  # nothing to pan: keep the line centred
             self.plot.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
-            has_table = self.table is not None
-            self.empty_text.setText("Nothing to draw: see the message above."
-                                    if has_table else "")
-            self.empty_text.setVisible(has_table)
+            self._update_empty_text()
+            self.legend_label.setVisible(False)
         else:
             self.empty_text.setVisible(False)
+            self.legend_label.setVisible(True)
             self.plot.showAxis("bottom")
             self.plot.showAxis("left")
+            self.plot.setMouseEnabled(x=True, y=True)
             x = self._x()
             y = np.asarray(series.raw[:, 0], dtype=np.float64)
             self._use_date_axis(series.times is not None)
@@ -609,9 +663,34 @@ class DataPanel(QWidget):
                 else:
                     r.hide()
             self._draw_window()
-            self.plot.enableAutoRange()
+            self._show_all(x, y)
         self._update_banner(problem)
         self._update_legend()
+
+    def _show_all(self, x: np.ndarray, y: np.ndarray) -> None:
+        """Show the whole series with room above it for the window's label."""
+        finite = y[np.isfinite(y)]
+        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        span = hi - lo if hi > lo else max(abs(hi), 1.0)
+        if hi == lo:
+            lo, hi = lo - span / 2, hi + span / 2
+        x0, x1 = (float(x[0]), float(x[-1])) if len(x) > 1 else (-0.5, 0.5)
+        self.plot.disableAutoRange()
+        self.plot.setRange(xRange=(x0, x1), yRange=(lo - 0.04 * span, hi + HEADROOM * span),
+                           padding=0.01)
+
+    def _update_empty_text(self) -> None:
+        """Say why the plot is empty (no file, no target, a problem, or not ready yet)."""
+        if self.table is None:
+            reason = "no_table"
+        elif not self.target_combo.currentText():
+            reason = "no_target"
+        elif self._problem:
+            reason = "problem"
+        else:
+            reason = "pending"
+        self.empty_text.setText(EMPTY_MESSAGES[reason])
+        self.empty_text.setVisible(True)
 
     def _use_date_axis(self, dates: bool) -> None:
         axis = self.plot.getAxis("bottom")
@@ -625,6 +704,7 @@ class DataPanel(QWidget):
         axis.setTextPen(pg.mkPen(theme.FOREGROUND))
         axis.setTickFont(theme.tick_font())
         axis.enableAutoSIPrefix(False)
+        axis.setStyle(maxTickLevel=1)  # as theme.style_plot does for the other axes
 
     def set_window(self, lookback: int, horizon: int, step: int = 1, delay: int = 0) -> None:
         """Draw one window on the series plot: lookback (purple) then horizon (green)."""
@@ -655,8 +735,7 @@ class DataPanel(QWidget):
         if rows is None:
             for r in self.window_regions.values():
                 r.hide()
-            for lab in self.window_labels.values():
-                lab.setText("")
+            self.window_label.setVisible(False)
             self.sample_dots.setData([], [])
             self.target_dots.setData([], [])
             return
@@ -670,19 +749,44 @@ class DataPanel(QWidget):
         hz = self.window_regions["horizon"]
         hz.setRegion((x[targets[0]] - half, x[targets[-1]] + half))
         hz.show()
-        self.sample_dots.setData(x[inputs], y[inputs])
-        self.target_dots.setData(x[targets], y[targets])
-        top = np.nanmax(y) if np.isfinite(y).any() else 0.0
         T, horizon, step, delay = self._window
-        self.window_labels["lookback"].setText(f"lookback {T}")
-        self.window_labels["lookback"].setPos(x[inputs[0]] - half, top)
-        self.window_labels["horizon"].setText(f"horizon {horizon}")
-        self.window_labels["horizon"].setPos(x[targets[-1]] + half, top)
+        # with step 1 every row of the lookback is read: the shading says it, and dots on each
+        # of them would only paint a thick bar over the curve
+        if step > 1:
+            self.sample_dots.setData(x[inputs], y[inputs])
+        else:
+            self.sample_dots.setData([], [])
+        self.target_dots.setData(x[targets], y[targets])
+        self.window_label.setHtml(self.window_label_html())
+        self._label_x = float((x[inputs[-1]] + x[targets[0]]) / 2)  # where lookback meets horizon
+        self.window_label.setVisible(True)
+        self._place_window_label()
+
+    def window_label_html(self) -> str:
+        """The label drawn over the window: lookback (purple) and horizon (green), in rows."""
+        T, horizon, step, delay = self._window
+        lb = f"lookback {T}" + (f" (every {ordinal(step)} row)" if step > 1 else "")
+        hz = (f"delay {delay} · " if delay else "") + f"horizon {horizon}"
+        return (f"<span style='color:#7a4fa8'>◂ {lb}</span>"
+                f"<span style='color:#606060'> | </span>"
+                f"<span style='color:#1f7a1f'>{hz} ▸</span>")
+
+    def _place_window_label(self, *_: Any) -> None:
+        """Keep the window's label at the top of the view, over the window, inside the view."""
+        if not self.window_label.isVisible():
+            return
+        (x0, x1), (_y0, y1) = self.plot.getViewBox().viewRange()
+        xb = getattr(self, "_label_x", x0)
+        # the anchor slides with the window: centred in the middle of the view, flush with the
+        # left (right) edge when the window is there, so the label never leaves the plot
+        frac = 0.5 if x1 <= x0 else min(max((xb - x0) / (x1 - x0), 0.0), 1.0)
+        self.window_label.setAnchor((frac, 0))
+        self.window_label.setPos(min(max(xb, x0), x1), y1)
 
     def _update_legend(self) -> None:
         T, horizon, step, delay = self._window
         span = (T - 1) * step + 1
-        what = f"{T} rows" if step == 1 else f"{T} rows, every {step}th ({span} rows wide)"
+        what = f"{T} rows" if step == 1 else f"{T} rows, every {ordinal(step)} ({span} rows wide)"
         gap = f", {delay} rows after its end" if delay else " right after it"
         need = (T - 1) * step + delay + horizon + 1  # rows one window and its target span
         rows = getattr(self.series, "n_rows", None) if self.series is not None else None

@@ -87,7 +87,7 @@ def test_window_label_is_drawn_above_the_curve_and_names_the_settings(qtbot, pan
     panel.set_window(7, 5, 2, 1)
     text = label.toPlainText()
     assert "lookback 7" in text and "horizon 5" in text
-    assert "every 2nd row" in text and "delay 1" in text
+    assert "step 2" in text and "delay 1" in text
 
 
 def test_window_label_sits_in_the_plots_top_area_over_room_left_free(qtbot, panel, tmp_path):
@@ -128,6 +128,16 @@ def test_window_label_follows_a_pan(qtbot, panel, tmp_path):
     _, (_, top) = vb.viewRange()
     assert panel.window_label.pos().y() == pytest.approx(top)
     qtbot.waitUntil(lambda: label_inside_view_top(panel))
+
+
+def test_a_long_label_wraps_inside_a_narrow_plot(qtbot, panel, tmp_path):
+    t = open_table(panel, tmp_path)
+    draw(panel, t, lookback=10, horizon=3)
+    panel.resize(230, 700)
+    panel.set_window(12, 10, 3, 4)  # "lookback 12, step 3 | delay 4 · horizon 10": wider
+    qtbot.waitUntil(lambda: panel.plot.getViewBox().width() < 200)
+    qtbot.waitUntil(lambda: label_inside_view_top(panel))
+    assert "horizon 10" in panel.window_label.toPlainText()
 
 
 def test_every_row_is_read_with_step_one_so_no_dots_cover_the_curve(qtbot, panel, tmp_path):

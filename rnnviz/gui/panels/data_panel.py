@@ -266,6 +266,7 @@ class DataPanel(QWidget):
         self.window_label.setVisible(False)
         self.plot.addItem(self.window_label, ignoreBounds=True)
         self.plot.getViewBox().sigRangeChanged.connect(self._place_window_label)
+        self.plot.getViewBox().sigResized.connect(self._place_window_label)
         self.empty_text = pg.TextItem("", color=theme.COLORS["message"], anchor=(0.5, 0.5))
         self.empty_text.setPos(0.5, 0.5)
         self.empty_text.setZValue(LABEL_Z)
@@ -391,7 +392,7 @@ class DataPanel(QWidget):
         split.addWidget(self.tabs)
         split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 3)
-        split.setSizes([260, 420])
+        split.setSizes([300, 380])  # the plot gets the room the form leaves free
 
         self.set_data_config(DataConfig())
         for w in (self.time_combo, self.target_combo, self.missing_combo, self.how_combo,
@@ -765,7 +766,7 @@ class DataPanel(QWidget):
     def window_label_html(self) -> str:
         """The label drawn over the window: lookback (purple) and horizon (green), in rows."""
         T, horizon, step, delay = self._window
-        lb = f"lookback {T}" + (f" (every {ordinal(step)} row)" if step > 1 else "")
+        lb = f"lookback {T}" + (f", step {step}" if step > 1 else "")
         hz = (f"delay {delay} · " if delay else "") + f"horizon {horizon}"
         return (f"<span style='color:#7a4fa8'>◂ {lb}</span>"
                 f"<span style='color:#606060'> | </span>"
@@ -775,8 +776,14 @@ class DataPanel(QWidget):
         """Keep the window's label at the top of the view, over the window, inside the view."""
         if not self.window_label.isVisible():
             return
-        (x0, x1), (_y0, y1) = self.plot.getViewBox().viewRange()
-        xb = getattr(self, "_label_x", x0)
+        vb = self.plot.getViewBox()
+        (x0, x1), (_y0, y1) = vb.viewRange()
+        xb = self._label_x
+        # a narrow plot wraps the label rather than cutting it at the view's edge
+        room = vb.width() - 4
+        self.window_label.setTextWidth(-1)
+        if room > 40 and self.window_label.textItem.boundingRect().width() > room:
+            self.window_label.setTextWidth(room)
         # the anchor slides with the window: centred in the middle of the view, flush with the
         # left (right) edge when the window is there, so the label never leaves the plot
         frac = 0.5 if x1 <= x0 else min(max((xb - x0) / (x1 - x0), 0.0), 1.0)

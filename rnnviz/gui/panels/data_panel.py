@@ -66,7 +66,7 @@ LABEL_FILL = (255, 255, 255, 235)
 HEADROOM = 0.25
 """Room left above the series (a fraction of its range) for the window's label."""
 EMPTY_MESSAGES = {
-    "no_table": "Open a CSV to see the series\n(File ▸ Open CSV… or drop a file here)",
+    "no_table": "Open a CSV to see the series here",
     "no_target": "Choose a target column to see the series",
     "problem": "Nothing to draw: see the message above.",
     "pending": "Preparing the series…",

@@ -6,14 +6,14 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt, QTimer
+from PySide6.QtCore import QEvent, QRectF, Qt, QTimer
 from PySide6.QtGui import QFont, QFontMetricsF
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
+    QSizePolicy,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -35,9 +35,21 @@ YLABEL_SMALL = "8pt"
 """Font size of the y label when the target's name is longer than a short plot is high."""
 PART_COLORS = {"train": "train", "validation": "#c45f00", "test": "message"}
 """Colours of the parts' names (the validation orange darkened to be read as text)."""
+QWIDGETSIZE_MAX = (1 << 24) - 1
+"""Qt's largest widget size (no maximum)."""
 WIDE_VIEW = 2.2
 """The metrics table sits beside the plot when the view is this many times wider than tall
 (and at least 900 px wide), under the plot otherwise."""
+ROW_PAD_PX = 1
+"""Pixels a table row is higher than its text (the style's default rows were 30 px high);
+the header row is twice this higher than its text."""
+HANDLE_PX = 4
+"""Width of the handle between the plot and the table."""
+PLOT_MIN_PX = 90
+"""Least height of the plot (with its axis, strip and legend) over the table; a view too
+short for it and every row of the table puts the table beside the plot when it can."""
+PLOT_MIN_WIDTH_PX = 240
+"""Least width of the plot beside the table."""
 
 HELP = """
 <p><b>What you see.</b> The target column in its own units (black), with the
@@ -46,7 +58,7 @@ above the plot. Over the
 held-out parts: the <b>one-step</b> predictions (green), where every prediction sees the true
 recent past, and the <b>recursive</b> forecast (red), started where training ends and fed its
 own predictions back step after step, as a real forecast of the unknown future must be. The red
-dashed line continues the recursive forecast past the end of the data.</p>
+dashed line (<i>future</i>) continues the recursive forecast past the end of the data.</p>
 <p><b>How to read it.</b> One-step predictions are easy to make look good (they can copy the
 last value); the recursive forecast shows whether the model learned the dynamics. Errors grow
 with the distance from the forecast origin; that is expected.</p>
@@ -55,6 +67,32 @@ default), in the data's units: MAE and RMSE (lower is better), MASE (below 1 bea
 last-value forecast on the training part) and sMAPE (percent). If a baseline wins, the model
 is not yet worth using.</p>
 """
+
+
+class ElidedLabel(QLabel):
+    """A one-line label whose text ends in "…" when longer than the label is wide; the whole
+    text is in its tooltip and in :attr:`full_text`."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.full_text = ""
+        self.setMinimumWidth(1)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+
+    def set_full_text(self, text: str) -> None:
+        """Show ``text`` (elided to the label's width)."""
+        self.full_text = text
+        self._elide()
+
+    def _elide(self) -> None:
+        shown = self.fontMetrics().elidedText(self.full_text, Qt.TextElideMode.ElideRight,
+                                              max(self.width(), 1))
+        self.setText(shown)
+        self.setToolTip(self.full_text if shown != self.full_text else "")
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._elide()
 
 
 def _pretty(name: str) -> str:
@@ -85,6 +123,7 @@ class ForecastView(BaseView):
         self.split_combo.addItems(list(SPLITS))
         self.split_combo.setToolTip("Which held-out part the metrics table describes.")
         self.add_header_widget(self.target_combo)
+        self.add_header_widget(self.split_combo)
 
         self.graphics = theme.new_graphics()
         self.plot: pg.PlotItem = self.graphics.addPlot()
@@ -94,6 +133,9 @@ class ForecastView(BaseView):
         # scene wider than a narrow view, which then cut the plot's right part off
         self.legend = pg.LegendItem(colCount=2, labelTextColor=theme.FOREGROUND,
                                     labelTextSize="9pt")
+        # no margin round its entries (pyqtgraph's 9 px each side made the one-line legend
+        # 40 px high: the room of two table rows in a small dock)
+        self.legend.layout.setContentsMargins(2, 0, 2, 0)
         self.graphics.nextRow()
         self.graphics.addItem(self.legend)
         # the legend row takes only the height of its lines; the plot takes the rest
@@ -128,49 +170,67 @@ class ForecastView(BaseView):
             return item
 
         self.actual_curve = curve("actual", theme.pen("actual", 1.3))
-        # short names: the four fit in one legend row from about 450 px (the help explains)
+        # short names: the four fit in one legend row in a small dock (the help explains)
         self.one_step_curve = curve("one-step", theme.pen("one_step", 1.6))
         self.recursive_curve = curve("recursive", theme.pen("recursive", 2.2))
-        self.future_curve = curve("recursive past the end",
+        # "future": the recursive forecast past the end of the data (the help says so); the
+        # four names fit in one legend row from about 380 px
+        self.future_curve = curve("future",
                                   theme.pen("future", 2.0, dashed=True))
 
+        # the table: every row readable under the plot in a small dock (a 1280x800 window
+        # gives the view about 510x290 px; with rows of 30 px and a title row over the table
+        # it showed 2 of its 8 rows). Compact rows, the part chosen in the view's header and
+        # named in the table's first column header, and the table exactly as tall as its rows
         side = QWidget()
         side_lay = QVBoxLayout(side)
-        side_lay.setContentsMargins(4, 0, 0, 0)
+        side_lay.setContentsMargins(0, 0, 0, 0)
         side_lay.setSpacing(2)
-        self.metrics_label = QLabel("<b>Metrics</b> (data units)")
-        top = QHBoxLayout()
-        top.setContentsMargins(0, 0, 0, 0)
-        top.addWidget(self.metrics_label, 1)
-        top.addWidget(self.split_combo)
-        side_lay.addLayout(top)
         self.table = QTableWidget(0, 1 + len(METRICS))
         self.table.setHorizontalHeaderLabels(["forecast"] + [t for _, t in METRICS])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.table.verticalHeader().setVisible(False)
-        # compact rows: the eight rows fit under the plot in a small window
-        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 6)
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.table.setWordWrap(False)
+        self.table.setShowGrid(False)  # rows told apart by their shade: no 1 px line each
+        self.table.setAlternatingRowColors(True)
+        rows = self.table.verticalHeader()
+        rows.setVisible(False)
+        line = self.table.fontMetrics().height()
+        rows.setMinimumSectionSize(line + ROW_PAD_PX)
+        rows.setDefaultSectionSize(line + ROW_PAD_PX)
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         header = self.table.horizontalHeader()
+        header.setFixedHeight(line + 2 * ROW_PAD_PX)
+        # the header and a row (the style's least size hint was taller than three rows)
+        self.table.setMinimumHeight(2 * line + 3 * ROW_PAD_PX + 2 * self.table.frameWidth())
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.setToolTip("Lower is better in every column. MASE < 1 beats the naive "
                               "forecast; sMAPE is in percent.")
         side_lay.addWidget(self.table, 1)
-        self.note_label = QLabel("")
-        self.note_label.setWordWrap(True)
+        # one line, ending in "…" when longer than the table is wide (the whole text in its
+        # tooltip): a wrapped note took the room of two or three rows in a small dock
+        self.note_label = ElidedLabel()
         self.note_label.setStyleSheet(f"color: {theme.COLORS['message']};")
+        self.note_label.setVisible(False)  # shown when a forecast has a note
         side_lay.addWidget(self.note_label)
+        self.side = side
 
-        # the plot gets most of the room: the table sits beside it in a wide view and under it
-        # otherwise (see _fit_layout); the user can move the handle
+        # the plot gets the room the table does not need: under the plot the table is as tall
+        # as its rows (see _fit_layout), or beside it in a wide or short view. The user
+        # can move the handle; the table then keeps the height given to it
         self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.setHandleWidth(HANDLE_PX)
         self.splitter.addWidget(self.graphics)
         self.splitter.addWidget(side)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 0)
         self.splitter.setCollapsible(0, False)
-        self._laid_out: Qt.Orientation | None = None
+        self.splitter.splitterMoved.connect(self._on_splitter_moved)
+        self.splitter.installEventFilter(self)
+        self._laid_out: tuple[Qt.Orientation, bool] | None = None
+        self._user_split = False  # the user moved the handle
         lay = QVBoxLayout(self.content)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.splitter)
@@ -325,21 +385,78 @@ class ForecastView(BaseView):
         super().resizeEvent(event)
         self._fit_layout()
 
-    def _fit_layout(self) -> None:
-        """Table beside the plot in a wide view, under it otherwise.
+    def table_height(self) -> int:
+        """Pixels the table needs to show its header and every row without scrolling."""
+        t = self.table
+        need = 2 * t.frameWidth() + t.horizontalHeader().height() + t.verticalHeader().length()
+        if t.horizontalScrollBar().isVisible():
+            need += t.horizontalScrollBar().height()
+        return int(need)
 
-        The plot keeps about two thirds of the room when the orientation changes; the user's
-        own splitter position is kept while it does not.
+    def table_width(self) -> int:
+        """Pixels the table needs to show every column without cutting a text."""
+        t = self.table
+        head = t.horizontalHeader()
+        cols = sum(max(t.sizeHintForColumn(c), head.sectionSizeHint(c))
+                   for c in range(t.columnCount()))
+        return int(2 * t.frameWidth() + cols + 2)
+
+    def _side_height(self) -> int:
+        """The table's height and the note's under it, when there is one."""
+        need = self.table_height()
+        if not self.note_label.isHidden():
+            need += self.side.layout().spacing() + self.note_label.sizeHint().height()
+        return need
+
+    def _fit_layout(self) -> None:
+        """Put the table under the plot or beside it, and size both.
+
+        Beside: in a wide view (:data:`WIDE_VIEW`), the plot keeping about two thirds of the
+        width; and in a view too short for the plot (:data:`PLOT_MIN_PX` high) over every
+        row of the table, when it is wide enough for the table beside a plot
+        :data:`PLOT_MIN_WIDTH_PX` wide (the table then exactly as wide as its columns).
+        Under, the table is exactly as tall as its rows and the plot takes the rest; when the
+        view is too small for both the plot keeps :data:`PLOT_MIN_PX` and the table scrolls.
+        The user's own handle position is kept while the orientation does not change.
         """
-        w, h = self.width(), self.height()
-        wide = w >= WIDE_VIEW * h and w >= 900
-        orient = Qt.Orientation.Horizontal if wide else Qt.Orientation.Vertical
-        if orient != self._laid_out:
-            self._laid_out = orient
+        w, h = self.splitter.width(), self.splitter.height()
+        if w <= 1 or h <= 1:  # not laid out yet (the message shows)
+            return
+        need_h, need_w = self._side_height(), self.table_width()
+        if w >= WIDE_VIEW * h and w >= 900:
+            orient, fit = Qt.Orientation.Horizontal, False
+        elif h - need_h - HANDLE_PX >= PLOT_MIN_PX or w - need_w - HANDLE_PX < PLOT_MIN_WIDTH_PX:
+            orient, fit = Qt.Orientation.Vertical, True
+        else:
+            orient, fit = Qt.Orientation.Horizontal, True
+        if (orient, fit) != self._laid_out:
+            self._laid_out = (orient, fit)
+            self._user_split = False
             self.splitter.setOrientation(orient)
-            total = max(w if wide else h, 2)
-            first = int(total * (0.62 if wide else 0.64))
-            self.splitter.setSizes([first, total - first])
+            self.side.setMaximumHeight(QWIDGETSIZE_MAX)
+            self.side.setMaximumWidth(QWIDGETSIZE_MAX)
+        if self._user_split:
+            return
+        total = w if orient == Qt.Orientation.Horizontal else h
+        total -= HANDLE_PX
+        if not fit:
+            side = total - int(total * 0.62)
+        elif orient == Qt.Orientation.Vertical:
+            side = max(0, min(need_h, total - PLOT_MIN_PX))
+            if self.side.maximumHeight() != need_h:  # no empty room under the last row
+                self.side.setMaximumHeight(need_h)
+        else:
+            t = self.table
+            bar = t.verticalScrollBar().sizeHint().width() if self.table_height() > h else 0
+            side = min(need_w + bar, total - PLOT_MIN_WIDTH_PX)
+        if self.splitter.sizes() != [total - side, side]:
+            self.splitter.setSizes([total - side, side])
+
+    def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802 - Qt override
+        """Fits the layout again when the splitter gets its size."""
+        if watched is getattr(self, "splitter", None) and event.type() == QEvent.Type.Resize:
+            self._fit_layout()
+        return super().eventFilter(watched, event)
 
     def _redraw(self) -> None:
         fc = self._forecast
@@ -416,12 +533,12 @@ class ForecastView(BaseView):
                 self.future_curve.setData(self._xy(jx), f32(jy))
             else:
                 self.future_curve.setData([], [])
-            self.note_label.setText(fc.note)
+            self._set_note(fc.note)
             self.set_subtitle(f"forecast after epoch {fc.epoch}")
         else:
             for item in (self.one_step_curve, self.recursive_curve, self.future_curve):
                 item.setData([], [])
-            self.note_label.setText("")
+            self._set_note("")
             self.set_subtitle("no forecast yet: it appears after the first epoch")
         self._fill_table()
 
@@ -441,6 +558,14 @@ class ForecastView(BaseView):
 
     def _xy(self, x: np.ndarray) -> np.ndarray:
         return np.ascontiguousarray(x, dtype=np.float64 if self._uses_dates else np.float32)
+
+    def _set_note(self, text: str) -> None:
+        """The forecast's note under the table, shown only when there is one."""
+        if text == self.note_label.full_text:
+            return
+        self.note_label.set_full_text(text)
+        self.note_label.setVisible(bool(text))
+        self._fit_layout()
 
     def _table_rows(self) -> list[tuple[str, dict[str, float]]]:
         fc = self._forecast
@@ -472,7 +597,8 @@ class ForecastView(BaseView):
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 item.setData(Qt.ItemDataRole.UserRole, float("nan") if v is None else float(v))
                 self.table.setItem(r, c, item)
-        self.metrics_label.setText(f"<b>Metrics</b>, {self.split} part (data units)")
+        self.table.horizontalHeaderItem(0).setText(f"{self.split} · data units")
+        self._fit_layout()
 
     def metrics_columns(self) -> dict[str, np.ndarray]:
         """The metrics table as columns: ``forecast`` and one column per metric."""
@@ -498,7 +624,7 @@ class ForecastView(BaseView):
         self._spans.clear()
         self._place_part_labels()
         self.table.setRowCount(0)
-        self.note_label.setText("")
+        self._set_note("")
         self._columns = {}
 
     def _clear(self) -> None:
@@ -517,7 +643,13 @@ class ForecastView(BaseView):
         self._redraw()
 
     def _on_graphics_resized(self, *_args: Any) -> None:
-        fit_legend_columns(self.legend, self.graphics, (4, 2))
+        # fit_legend_columns holds the legend at least as high as it was: once two rows high
+        # (a narrow moment while the window opened) it kept two rows' height after it went
+        # back to one row. Let it shrink when its columns change
+        held = self.legend.minimumHeight()
+        self.legend.setMinimumHeight(0)
+        if not fit_legend_columns(self.legend, self.graphics, (4, 2)):
+            self.legend.setMinimumHeight(held)
 
     def _on_view_box_changed(self, *_args: Any) -> None:
         self._place_part_labels()
@@ -526,6 +658,9 @@ class ForecastView(BaseView):
         # from the event loop: fitting the label lays the plot out again, which must not
         # happen from a resize Qt sends while it destroys the plot (a deleted axis was hit)
         QTimer.singleShot(0, self, self._fit_ylabel)
+
+    def _on_splitter_moved(self, _pos: int, _index: int) -> None:
+        self._user_split = True
 
     def _on_split_combo_changed(self, _i: int) -> None:
         self._fill_table()

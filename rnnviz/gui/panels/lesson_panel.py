@@ -43,7 +43,13 @@ from PySide6.QtWidgets import (
 from rnnviz.core.errors import RnnvizError
 from rnnviz.core.lessons import Lesson, LessonParameter, load_lesson
 from rnnviz.gui.compare_session import CompareSession
-from rnnviz.gui.views.compare_view import CompareView
+from rnnviz.gui.views.compare_view import CompareView, current_epoch
+
+PREBUILD_GAP_MS = 10
+"""Pause between two pieces of the compare view's prebuild (one model's page per turn of the
+event loop; all at once held the window ~0.5 s)."""
+PREBUILD_DELAY_MS = 150
+"""Wait after the window was shown or resized before preparing its pages at that size."""
 
 _HEADING = re.compile(r"^([A-Z][A-Z0-9'\-]*(?: [A-Z][A-Z0-9'\-]*)*)(?:([.:])\s| (?=\())")
 
@@ -324,6 +330,16 @@ class LessonWindow(QMainWindow):
         self.error_box: QMessageBox | None = None
         self._failure = ""
         self._t0 = 0.0
+        # the models' pages are laid out at their on-screen size once the window shows (and
+        # again after a resize), one piece per turn of the event loop; the queue names the
+        # pieces (section, label), never the widgets, which a rebuild replaces
+        self._prebuild_queue: list[tuple[str, str]] = []
+        self._prebuild_passes = 0
+        self._prebuild_changed = False
+        self._prebuild_timer = QTimer(self)
+        self._prebuild_timer.setSingleShot(True)
+        self._prebuild_timer.setInterval(PREBUILD_DELAY_MS)
+        self._prebuild_timer.timeout.connect(self._on_prebuild_timer_timeout)
 
         self.panel.train_requested.connect(self.start)
         self.panel.stop_requested.connect(self.session.stop)
@@ -353,6 +369,7 @@ class LessonWindow(QMainWindow):
         self._failure = ""
         self.compare_view.clear()
         self.compare_view.set_notes("")
+        self.prebuild_views()  # what the queue has not done yet: now, not in the first probes
         self.panel.set_running(True)
         self.panel.set_status("Preparing the data and the models…")
         self._t0 = time.perf_counter()
@@ -364,8 +381,11 @@ class LessonWindow(QMainWindow):
             return
         parts = []
         for lab, h in self.session.histories.items():
+            # the epoch being trained, as the main window's status bar and the probes count
+            # it (the number of epochs *done* read "epoch 1/25" beside probes of epoch 2)
+            epoch = current_epoch(h)
             total = h.started.epochs if h.started else 0
-            parts.append(f"{lab}: epoch {len(h.epochs)}/{total}")
+            parts.append(f"{lab}: epoch {epoch}/{total}" if epoch else f"{lab}: epoch –")
         self.panel.set_status(" · ".join(parts) or "Preparing…")
 
     def _on_session_finished(self) -> None:
@@ -402,10 +422,59 @@ class LessonWindow(QMainWindow):
     def _on_panel_teacher_mode_changed(self, on: bool) -> None:
         hidden = set(self.lesson.hidden_in_teacher_mode) if on else set()
         self.compare_view.set_sections([v for v in self.lesson.views if v not in hidden])
+        self.schedule_prebuild()  # pages that came into sight
+
+    # ------------------------------------------------------------------ before a run
+    def schedule_prebuild(self) -> None:
+        """Prepare the compare view's pages at their on-screen size shortly (after the last
+        of a burst of resizes), one piece per turn of the event loop; not while training."""
+        if self.isVisible() and not self.session.is_active:
+            self._prebuild_timer.start()
+
+    def prebuild_views(self) -> None:
+        """Finish preparing the compare view's pages now (before a run or a picture)."""
+        self._prebuild_timer.stop()
+        self._prebuild_queue = []
+        self.compare_view.prebuild()
+
+    def _on_prebuild_timer_timeout(self) -> None:
+        self._prebuild_queue = self.compare_view.prebuild_steps()
+        self._prebuild_passes = 1
+        self._prebuild_changed = False
+        self._prebuild_next()
+
+    def _prebuild_next(self) -> None:
+        """One piece, then let the event loop run (timers, paints) before the next; a pass
+        that laid something out is followed by another (pages resized by their neighbours'
+        layout are laid out again; the next pass is cheap where nothing changed)."""
+        if not self._prebuild_queue or self.session.is_active:
+            self._prebuild_queue = []
+            return
+        if self.compare_view.prebuild_step(self._prebuild_queue.pop(0)):
+            self._prebuild_changed = True
+        if not self._prebuild_queue and self._prebuild_changed and self._prebuild_passes < 3:
+            self._prebuild_queue = self.compare_view.prebuild_steps()
+            self._prebuild_passes += 1
+            self._prebuild_changed = False
+        if self._prebuild_queue:
+            QTimer.singleShot(PREBUILD_GAP_MS, self, self._prebuild_next)
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        """Prepare the pages once the window is on screen at its size."""
+        super().showEvent(event)
+        self.schedule_prebuild()
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        """Prepare the pages again at the new size (the old layout would be redone in the
+        first probes' frames)."""
+        super().resizeEvent(event)
+        self.schedule_prebuild()
 
     # ------------------------------------------------------------------ closing
     def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
         """Stop training (bounded wait) before the window goes."""
+        self._prebuild_timer.stop()
+        self._prebuild_queue = []
         self.session.shutdown()
         super().closeEvent(event)
 
@@ -465,6 +534,8 @@ def take_screenshot(app: QApplication, lesson: Lesson, path: Path, *,
     win = LessonWindow(lesson, torch_threads=threads or 1)
     win.resize(*size)
     win.show()
+    app.processEvents()
+    win.prebuild_views()
     loop = QEventLoop()
     win.training_finished.connect(loop.quit)
     QTimer.singleShot(int(timeout_s * 1000), loop.quit)

@@ -23,12 +23,13 @@ rest are tabs below):
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QGroupBox,
@@ -65,6 +66,9 @@ SECTION_TITLES = {
     "horizon": "Error vs horizon",
     "results": "Results",
 }
+PER_MODEL_SECTIONS = ("gates", "states")
+"""Sections with one page per model side by side: as wide as the view, so never beside another
+plot on the top row (the loss plot beside the three Gates pages of a lesson got ~60 px)."""
 TABLE_COLUMNS = (
     "model", "epochs", "train loss", "val loss", "test loss", "test MSE", "test MAE (units)",
     "grad ratio h1/hT", "s / epoch", "status",
@@ -120,6 +124,23 @@ def median_steps(trace: Any) -> np.ndarray:
         return np.nanmedian(g, axis=0).astype(np.float32)
 
 
+def current_epoch(history: RunHistory) -> int:
+    """The epoch the history's last batch belongs to, 1-based, 0 before the first batch.
+
+    Counted as the engine's ``BatchDone.epoch`` and ``ProbeReady.epoch`` and the main window's
+    status bar count: the epoch being trained, not the number of epochs finished. Every epoch
+    of :func:`rnnviz.core.training.train` runs ``Started.batches_per_epoch`` batches (only
+    Stop or a divergence end one early, and they end the run), so the epoch follows from the
+    last batch's global step.
+    """
+    n = history.n_batches
+    s = history.started
+    if n == 0 or s is None or s.batches_per_epoch <= 0:
+        return 0
+    step = int(history.batch_arrays()["step"][n - 1])
+    return (step - 1) // s.batches_per_epoch + 1
+
+
 class CompareView(BaseView):
     """Loss, gradients, gates, forecasts and results of several models, drawn together.
 
@@ -141,6 +162,8 @@ class CompareView(BaseView):
         self._results: dict[str, Any] = {}
         self._labels: list[str] = []
         self._notes = ""
+        self._plots_laid_out_at: Any = None  # (size, sections) when the shared plots were
+        self._medians: dict[int, tuple[Any, np.ndarray]] = {}  # id(trace) -> (trace, median)
 
         self.log_check = QCheckBox("log loss")
         self.log_check.setChecked(True)
@@ -213,8 +236,13 @@ class CompareView(BaseView):
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.top = QSplitter(Qt.Orientation.Horizontal)
         self.tabs = QTabWidget()
+        # the bottom row: the tabs, and left of them the plot that a per-model section keeps
+        # off the top row (see set_sections)
+        self.bottom = QSplitter(Qt.Orientation.Horizontal)
+        self.bottom.addWidget(self.tabs)
+        self.bottom.setChildrenCollapsible(False)
         self.splitter.addWidget(self.top)
-        self.splitter.addWidget(self.tabs)
+        self.splitter.addWidget(self.bottom)
         outer.addWidget(self.splitter)
         self.sections: tuple[str, ...] = ()
         self.set_sections(sections)
@@ -223,6 +251,10 @@ class CompareView(BaseView):
     # ------------------------------------------------------------------ layout
     def set_sections(self, sections: Sequence[str]) -> None:
         """Show these sections, in this order: the first two plots on top, the rest as tabs.
+
+        A per-model section (:data:`PER_MODEL_SECTIONS`: one page per model side by side)
+        on the top row has it to itself, and the plot that would have stood beside it goes
+        to the bottom row, left of the tabs: always in sight, never squeezed.
 
         Raises
         ------
@@ -238,17 +270,43 @@ class CompareView(BaseView):
             self.tabs.removeTab(0)
         for w in self.section_widgets.values():
             w.setParent(None)
-        on_top = [s for s in sections if s not in ("results",)][:2]
+        on_top, beside = self.arrangement(sections)
         for s in on_top:
             self.top.addWidget(self.section_widgets[s])
             self.section_widgets[s].show()
+        for s in beside:
+            self.bottom.insertWidget(0, self.section_widgets[s])
+            self.section_widgets[s].show()
         for s in sections:
-            if s not in on_top:
+            if s not in on_top and s not in beside:
                 self.tabs.addTab(self.section_widgets[s], SECTION_TITLES[s])
         self.top.setVisible(bool(on_top))
         self.tabs.setVisible(self.tabs.count() > 0)
-        self.splitter.setSizes([600, 400] if on_top and self.tabs.count() else [1000, 0])
+        below = self.tabs.count() > 0 or bool(beside)
+        self.bottom.setVisible(below)
+        if beside:
+            self.bottom.setSizes([420, 680] if self.tabs.count() else [1100, 0])
+            self.splitter.setSizes([560, 440])
+        else:
+            self.splitter.setSizes([600, 400] if on_top and below else [1000, 0])
         self.log_check.setVisible("loss" in sections)
+        self.refresh()  # per-model pages that came into sight draw now
+
+    @staticmethod
+    def arrangement(sections: Sequence[str]) -> tuple[list[str], list[str]]:
+        """Where sections go: ``(top row, bottom row left of the tabs)``; the others are tabs.
+
+        The first two plots (not ``results``) go on top, unless one is a per-model section:
+        it then has the top row alone, and the first plot that is not per-model goes beside
+        the tabs.
+        """
+        plots = [s for s in sections if s != "results"]
+        on_top = plots[:2]
+        wide = [s for s in on_top if s in PER_MODEL_SECTIONS]
+        if len(on_top) < 2 or not wide:
+            return on_top, []
+        narrow = [s for s in plots if s not in PER_MODEL_SECTIONS][:1]
+        return wide[:1], narrow
 
     def show_section(self, name: str) -> None:
         """Bring a tabbed section to the front (no effect for the sections on top)."""
@@ -285,18 +343,101 @@ class CompareView(BaseView):
         self._cache_axis_pixmaps()
 
     def prepare(self, labels: list[str]) -> None:
-        """Build the curves and per-model plots for these models now, before a run (building
-        them for three models took ~0.4 s of the run's first frame)."""
+        """Build the curves and per-model views for these models now, before a run (building
+        them for three models took ~0.4 s of the run's first frame).
+
+        Their costly plot items and their layout come with :meth:`prebuild` (or one piece at
+        a time with :meth:`prebuild_steps` and :meth:`prebuild_step`), once the view is on
+        screen at its size.
+        """
         labels = list(labels)
         if labels != self._labels:
             self._rebuild(labels)
 
+    # ------------------------------------------------------------------ before a run
+    def prebuild_steps(self) -> list[tuple[str, str]]:
+        """The pieces of :meth:`prebuild`, in order: ``(section, label)`` for each model's
+        Gates and States page (the sections shown first), then ``("plots", "")`` for the
+        shared plots. Steps name what to prepare, not the widgets, so a step taken after the
+        models changed prepares the new ones (or nothing)."""
+        order = [s for s in self.sections if s in PER_MODEL_SECTIONS]
+        order += [s for s in PER_MODEL_SECTIONS if s not in order]
+        return [(s, lab) for s in order for lab in self._labels] + [("plots", "")]
+
+    def prebuild_step(self, step: tuple[str, str]) -> bool:
+        """Prepare one piece (see :meth:`prebuild_steps`): a model's page gets its plot
+        items and, when it is in sight, is laid out and painted once off screen at its size
+        (:meth:`BaseView.prebuild`); ``("plots", "")`` lays out and paints the shared plots.
+
+        Returns
+        -------
+        bool
+            True when it laid something out; False when that piece was ready at this size
+            (cheap) or is out of sight. A page laid out while its neighbours still showed
+            their messages may be resized when they are laid out: a second pass of the
+            steps lays it out again at its final size.
+        """
+        section, label = step
+        with self._page_in_place():
+            if section == "plots":
+                return self._prebuild_plots()
+            store = self.gate_views if section == "gates" else self.state_views
+            view = store.get(label)
+            if view is None:
+                return False
+            before = view._laid_out_at
+            view.prebuild()
+            # the row of pages shares its width out again now that this page's controls
+            # are in its size hint (a posted layout request), not at the next step's turn
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+            return view._laid_out_at != before
+
+    def prebuild(self, max_passes: int = 3) -> None:
+        """Get every model's pages and the shared plots ready before a run (every
+        :meth:`prebuild_step`, again while a pass still laid something out): the first
+        probes then draw into laid-out pages instead of creating plot items (~0.17 s per
+        Gates page) and laying the pages out while the models train."""
+        for _ in range(max_passes):
+            changed = [self.prebuild_step(step) for step in self.prebuild_steps()]
+            if not any(changed):
+                return
+
+    @contextmanager
+    def _page_in_place(self) -> Iterator[None]:
+        """While it shows its message, put the page of sections in the view's stack for the
+        duration (laid out at the view's size, not painted: the same slot puts the message
+        back), so that the pages inside it are in sight and get their real sizes."""
+        on_message = self.isVisible() and self._stack.currentWidget() is self._message
+        if on_message:
+            self._stack.setCurrentWidget(self.content)
+        try:
+            yield
+        finally:
+            if on_message:
+                self._stack.setCurrentWidget(self._message)
+
+    def _prebuild_plots(self) -> bool:
+        size = (self.content.size(), self.sections)
+        if not self.content.isVisible() or size == self._plots_laid_out_at:
+            return False
+        self._plots_laid_out_at = size
+        shown = [g for g in (self.loss_graphics, self.grad_graphics, self.fc_graphics,
+                             self.hz_graphics) if g.isVisible()]
+        for gv in shown:
+            self._cache_scene_axes(gv)
+            gv.grab()  # tick labels drawn into the axes' pixmaps now, not in the first frame
+        return True
+
     def _cache_axis_pixmaps(self) -> None:
         for gv in self._graphics_views():
-            for item in gv.scene().items():
-                if isinstance(item, pg.AxisItem) and item.cacheMode() != AXIS_CACHE:
-                    item.setCacheMode(AXIS_CACHE)
-                    skip_faint_ticks(item)
+            self._cache_scene_axes(gv)
+
+    @staticmethod
+    def _cache_scene_axes(gv: pg.GraphicsView) -> None:
+        for item in gv.scene().items():
+            if isinstance(item, pg.AxisItem) and item.cacheMode() != AXIS_CACHE:
+                item.setCacheMode(AXIS_CACHE)
+                skip_faint_ticks(item)
 
     def refresh(self) -> None:
         """Redraw the last histories although they did not change (a control changed)."""
@@ -333,15 +474,17 @@ class CompareView(BaseView):
         cols.update(self._draw_gradients(hs))
         cols.update(self._draw_forecasts(hs))
         cols.update(self._draw_horizon(hs))
-        for lab, h in hs.items():
-            if lab in self.gate_views:
-                self.gate_views[lab].render(h)
-            if lab in self.state_views:
-                self.state_views[lab].render(h)
+        # per-model pages draw only while their section is shown (set_sections redraws)
+        for section, store in (("gates", self.gate_views), ("states", self.state_views)):
+            if section in self.sections:
+                for lab, h in hs.items():
+                    if lab in store:
+                        store[lab].render(h)
         cols.update(self._fill_table(hs))
         self._columns = cols
-        epochs = [len(h.epochs) for h in hs.values()]
-        self.set_subtitle(f"{len(hs)} models · epoch {max(epochs) if epochs else 0}")
+        # the epoch being trained, as the engine and the main window count (not epochs done)
+        epoch = max((current_epoch(h) for h in hs.values()), default=0)
+        self.set_subtitle(f"{len(hs)} models · epoch {epoch}")
 
     def _rebuild(self, labels: list[str]) -> None:
         """New set of models: new curves and per-model gate/state views."""
@@ -350,6 +493,8 @@ class CompareView(BaseView):
 
         self._clear()
         self._teardown()
+        self._graphics = None  # the cached list held the old models' plot widgets
+        self._plots_laid_out_at = None
         self._labels = labels
         for legend in (self.loss_legend, self.grad_legend, self.fc_legend, self.hz_legend):
             legend.clear()
@@ -430,7 +575,7 @@ class CompareView(BaseView):
                 item.setData([], [])
                 first.setData([], [])
                 continue
-            g = finite_positive(median_steps(trace))
+            g = finite_positive(self._median(trace))
             x = np.arange(1, g.size + 1, dtype=np.float32)
             item.setData(x, g)
             shown.append(g)
@@ -438,7 +583,7 @@ class CompareView(BaseView):
             cols[f"{lab}|grad_step"] = np.arange(1, g.size + 1)
             cols[f"{lab}|grad_median"] = g
             if start is not None and start is not trace:
-                g0 = finite_positive(median_steps(start))
+                g0 = finite_positive(self._median(start))
                 first.setData(np.arange(1, g0.size + 1, dtype=np.float32), g0)
                 cols[f"{lab}|grad_median_before_training"] = g0
                 shown.append(g0)
@@ -455,6 +600,18 @@ class CompareView(BaseView):
         if T:
             self.grad_plot.setXRange(0.5, T + 0.5, padding=0.02)
         return cols
+
+    def _median(self, trace: Any) -> np.ndarray:
+        """:func:`median_steps` of a trace, computed once per trace (each frame drew the
+        latest and the first probe of every model again: 1-2 ms apiece)."""
+        hit = self._medians.get(id(trace))
+        if hit is not None and hit[0] is trace:
+            return hit[1]
+        if len(self._medians) > 32:
+            self._medians.clear()
+        m = median_steps(trace)
+        self._medians[id(trace)] = (trace, m)
+        return m
 
     def _draw_forecasts(self, hs: Mapping[str, RunHistory]) -> dict[str, np.ndarray]:
         cols: dict[str, np.ndarray] = {}

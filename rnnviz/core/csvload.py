@@ -294,8 +294,12 @@ def _load(path: Path, progress: Callable[[float], None] | None, b: _Builder) -> 
     b.warnings.extend(sn.issues)
     _tick(progress, 0.15)
     offset = csvsniff.line_offset(data, sn.body_line)
-    body = pa.py_buffer(data[offset:])
-    if csvsniff.is_blank(data[offset:]):
+    body_bytes = data[offset:]
+    if sn.delimiter == csvsniff.WHITESPACE:
+        # runs of spaces/tabs become one space, line ends trimmed: pyarrow then splits on " "
+        body_bytes = memoryview(csvsniff.normalise_whitespace(body_bytes))
+    body = pa.py_buffer(body_bytes)
+    if csvsniff.is_blank(body_bytes):
         header = sn.delimiter.join(sn.names)[:80]
         raise DataError(
             "no_data",
@@ -308,7 +312,7 @@ def _load(path: Path, progress: Callable[[float], None] | None, b: _Builder) -> 
             "no_data",
             "The file has column names but no data rows. Check that you saved the whole table.",
         )
-    lines = csvsniff.LineMap(data[offset:], sn.body_line)
+    lines = csvsniff.LineMap(body_bytes, sn.body_line)
     cols = _columns(table, sn, b, lines)
     del table
     _tick(progress, 0.85)
@@ -383,6 +387,12 @@ def _ragged(body, sn: csvsniff.Sniff, b: _Builder, progress):
                 f"Line {line} could not be split into fields (an unclosed quote?). Fix or delete that line.",
             )
         tip = f"Fix or delete that line, or check that the delimiter is {delimiter_name(sn.delimiter)}."
+        if sn.delimiter == csvsniff.WHITESPACE:
+            tip = (
+                "Columns are separated by spaces here, so text that holds a space (a name such as New York) "
+                'must be in double quotes ("New York"), and a missing value must be written as NA, not left '
+                "blank. Fix or delete that line."
+            )
         if (
             got > n
             and sn.delimiter == ","
@@ -1114,6 +1124,15 @@ def _no_numeric(cols: list[_Col], arrays: dict[str, np.ndarray], sn: csvsniff.Sn
                 f"Every line was read as one column of text, yet the lines contain {delimiter_name(d)} characters "
                 f"(e.g. {str(s.iloc[0])[:60]!r}). The lines do not split into the same number of fields, so the "
                 "delimiter could not be found: check that every line has the same number of fields.",
+            )
+        split = s.head(50).str.strip().str.split(r"[ \t]+", regex=True).str.len()
+        if len(split) and (split >= 2).mean() >= 0.5:
+            raise DataError(
+                "delimiter_not_found",
+                f"Every line was read as one column of text, yet the lines hold values separated by spaces "
+                f"(e.g. {str(s.iloc[0])[:60]!r}). They do not split into the same number of fields on every line, "
+                'so the columns could not be found: put text that holds a space in double quotes ("New York"), '
+                "write missing values as NA, or save the file with commas between the columns.",
             )
     kinds = ", ".join(f"'{c.name}' ({c.kind})" for c in cols[:MAX_LISTED])
     raise DataError(

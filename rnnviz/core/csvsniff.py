@@ -11,6 +11,33 @@ Steps, each cheap and each on the head of the file only where it can be:
    decides the delimiter, decimal mark, thousands mark, preamble lines, header line, column
    names and trailing-delimiter quirks.
 
+Whitespace-separated files
+--------------------------
+Files written with spaces between columns (``numpy.savetxt``, R's ``write.table``, Fortran
+programs, instruments), aligned with runs of spaces or tabs and often with leading spaces, get
+the delimiter :data:`WHITESPACE` (``" "``, reported as "space"). It means: fields are separated
+by runs of spaces and/or tabs, and white space at the start and end of a line is ignored. It is
+chosen only when splitting the sampled lines that way gives a consistent field count (at least
+two fields, :data:`WHITESPACE_CONSISTENCY` of the table's lines) and scores clearly better than
+the comma, semicolon, tab and pipe candidates (:data:`WHITESPACE_MARGIN`), so every file those
+read as a table is read as before; a single column of numbers with space thousands
+(``1 234``) stays one column. The reader gets the body with every run of white space turned
+into one space and the ends of lines trimmed (:func:`normalise_whitespace`), so pyarrow reads
+it in one pass with ``" "`` as the delimiter.
+
+* Quoted fields keep their spaces: ``"New York" 1.5`` is two fields (runs of white space inside
+  the quotes become one space). Unquoted text with spaces gives lines with too many fields;
+  the error names the line and says to quote such values.
+* A line ``# a b c`` just above the data (``numpy.savetxt(header=...)``) is the header.
+* A date and a clock time written as two fields (``2020-01-01 10:00 1.5``) are one timestamp
+  when the header names one column fewer than the data lines hold and, on nine lines in ten,
+  the first field is a date and the second a clock time (``hh:mm[:ss]``): the first header
+  name then names the timestamp (the loader joins the two fields; warning
+  ``date_time_split``). With a header naming both (``date time value``), or without a header,
+  the two columns are joined the same way, as for any date column followed by a time-of-day
+  column. Any other header one name short is the ``header_mismatch`` error, which says to
+  quote values with spaces or add the missing name.
+
 Cell syntax (numbers with either decimal mark, error cells, missing-value placeholders) lives
 here too, with the vectorised :func:`parse_numbers` that turns text cells into floats.
 """
@@ -41,6 +68,12 @@ MAX_SAMPLE_BYTES = 16 * 2**20
 MAX_TYPED_COLUMNS = 256
 MAX_TYPED_ROWS = 100
 DELIMITERS = (",", ";", "\t", "|")
+WHITESPACE = " "
+"""Delimiter value meaning "runs of spaces and/or tabs" (see the module docstring)."""
+WHITESPACE_CONSISTENCY = 0.9
+"""Share of the table's sampled lines that must split into the same number of fields."""
+WHITESPACE_MARGIN = 0.25
+"""How much better (score 0..1) whitespace splitting must score than the best other delimiter."""
 
 MISSING_TOKENS = frozenset(
     {"", "na", "n/a", "nan", "-nan", "null", "none", "nil", "<na>", "missing", "#na", "n.a.", "nd"}
@@ -594,11 +627,21 @@ def _data_like(fields: list[str], first_type: str) -> bool:
 
 
 def _score(recs: list[tuple[int, list[str]]]) -> tuple[float, int, int]:
+    consistency, typed, m, start = _score_parts(recs)
+    return consistency * typed, m, start
+
+
+def _score_parts(recs: list[tuple[int, list[str]]]) -> tuple[float, float, int, int]:
+    """(consistency, typed share, field count, table start) of one way of splitting the lines.
+
+    Consistency is the share of lines from the table start on with the usual field count;
+    the typed share is that of cells that read as numbers, dates, names or placeholders.
+    """
     counts = [len(f) for _, f in recs]
     n = len(counts)
     m = _mode(counts[n // 2 :], counts)
     if m < 2:
-        return 0.0, m, 0
+        return 0.0, 0.0, m, 0
     start = _table_start(counts, m, recs)
     block = counts[start:]
     consistent = sum(c == m for c in block) + (block[0] == m - 1)
@@ -608,7 +651,94 @@ def _score(recs: list[tuple[int, list[str]]]) -> tuple[float, int, int]:
         for cell in fields[:MAX_TYPED_COLUMNS]:
             total += 1
             typed += cell_type(cell) != "text"
-    return consistency * (typed / max(total, 1)), m, start
+    return consistency, typed / max(total, 1), m, start
+
+
+_WS_RUN = re.compile(r"[ \t]+")
+_SAVETXT_HEADER = re.compile(r"#[ \t]*")
+_DATE_ONLY = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}")
+_CLOCK = re.compile(r"\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?")
+
+
+def _whitespace_lines(lines: list[str]) -> list[str]:
+    """Lines as the reader sees a whitespace file: runs of white space as one space, ends trimmed.
+
+    A leading ``#`` is dropped too, so that ``numpy.savetxt``'s ``# a b c`` header reads as a
+    line of names (the reader never sees it: the body starts below the header).
+    """
+    out = []
+    for ln in lines:
+        content = ln.rstrip("\r\n")
+        text = _WS_RUN.sub(" ", content.strip(" \t"))
+        if text.startswith("#"):
+            text = _SAVETXT_HEADER.sub("", text, count=1)
+        out.append(text + ln[len(content) :])
+    return out
+
+
+def _whitespace_candidate(
+    lines: list[str], best: tuple[float, int, int, str, list[tuple[int, list[str]]]] | None
+) -> tuple[float, int, int, str, list[tuple[int, list[str]]]] | None:
+    """The whitespace split of the lines when it beats ``best`` (the other delimiters' winner)."""
+    recs = _records(_whitespace_lines(lines), WHITESPACE)
+    if not recs:
+        return None
+    consistency, typed, m, start = _score_parts(recs)
+    score = consistency * typed
+    if m < 2 or consistency < WHITESPACE_CONSISTENCY:
+        return None
+    if best is not None and score <= best[0] + WHITESPACE_MARGIN:
+        return None
+    if best is not None and best[1] < 2:
+        # one column of numbers with space thousands (1 234) is not two columns
+        cells = [" ".join(f) for _, f in best[4][best[2] + 1 : best[2] + 1 + MAX_TYPED_ROWS]]
+        cells = [c.strip() for c in cells if c.strip()]
+        grouped = sum(bool(_SPACE_GROUP.fullmatch(c)) and " " in c for c in cells)
+        if cells and grouped >= 0.5 * len(cells):
+            return None
+    return score, m, start, WHITESPACE, recs
+
+
+def _date_and_clock(rows: list[list[str]]) -> bool:
+    """True when, on nine rows in ten, the first field is a date and the second a clock time."""
+    rows = [r for r in rows if r]
+    if not rows:
+        return False
+    hits = sum(
+        len(r) >= 2
+        and bool(_DATE_ONLY.fullmatch(r[0].strip()))
+        and bool(_CLOCK.fullmatch(r[1].strip()))
+        for r in rows
+    )
+    return hits >= 0.9 * len(rows)
+
+
+def normalise_whitespace(data: memoryview | bytes | bytearray) -> bytes:
+    """Turn a whitespace-separated body into single-space-separated text for the reader.
+
+    Every run of spaces and tabs becomes one space; white space at the start and end of each
+    line (before ``\n`` or ``\r\n``) is removed. Line breaks are kept, so line numbers do not
+    change. Vectorised: about 0.1 s for 30 MB.
+    """
+    a = np.frombuffer(data, dtype=np.uint8)
+    if a.size == 0:
+        return b""
+    ws = (a == 32) | (a == 9)
+    if not ws.any():
+        return bytes(data)
+    keep = ~ws  # (N,) bool
+    keep[:-1] |= ~ws[1:]  # the last byte of each run of white space
+    keep[-1] = True
+    b = a[keep]
+    ws = (b == 32) | (b == 9)
+    edge = np.empty(b.size, dtype=bool)  # (M,) bool: the run starts or ends a line
+    edge[0] = True
+    edge[1:] = b[:-1] == 10
+    edge[:-1] |= (b[1:] == 10) | (b[1:] == 13)
+    edge[-1] = True
+    b = b[~(ws & edge)]
+    b[b == 9] = 32
+    return b.tobytes()
 
 
 def _column_types(rows: list[list[str]], ncols: int) -> list[str]:
@@ -721,6 +851,9 @@ def sniff(text: str, whole_file: bool) -> Sniff:
         score, m, start = _score(recs)
         if best is None or score > best[0] + 1e-9:
             best = (score, m, start, d, recs)
+    ws = _whitespace_candidate(lines, best)
+    if ws is not None:
+        best = ws
     if best is None:  # e.g. a quote opened on the first line and never closed
         raise DataError(
             "unreadable_csv",
@@ -793,16 +926,38 @@ def sniff(text: str, whole_file: bool) -> Sniff:
             if body and tail_empty:
                 trailing = "data_only"
                 header = [*header, ""]
+            elif delimiter == WHITESPACE and _date_and_clock(body):
+                example = next((r for r in body if len(r) == m), body[0])
+                issues.append(
+                    Issue(
+                        "date_time_split",
+                        f"The header on line {table_line + 1} names {m - 1} columns but the data lines have {m} fields: "
+                        f"the first two fields of each line (e.g. {' '.join(example[:2])!r}) were read as one time, "
+                        f"'{header[0]}', written as a date and a clock time with a space between them.",
+                    )
+                )
+                header = [header[0], f"{header[0]} (clock time)", *header[1:]]
             elif body and _row_labels([r[0] for r in body if r]):
                 row_label = True
                 header = ["row_label", *header]
             else:
                 example = next((r for r in body if len(r) == m), body[0] if body else [])
+                shown = delimiter.join(example)
+                if delimiter == WHITESPACE:
+                    fix = (
+                        f"(for example {shown!r}), separated by spaces. If a value holds a space (a name such as "
+                        'New York), put it in double quotes ("New York"); otherwise add the missing column name '
+                        "to the header."
+                    )
+                else:
+                    fix = (
+                        f"(for example {shown!r}). If numbers use {delimiter!r} as a thousands separator, quote them "
+                        "or remove the separator; otherwise add the missing column name to the header."
+                    )
                 raise DataError(
                     "header_mismatch",
                     f"The header on line {table_line + 1} names {m - 1} columns but the data lines have {m} fields "
-                    f"(for example {delimiter.join(example)!r}). If numbers use {delimiter!r} as a thousands separator, "
-                    "quote them or remove the separator; otherwise add the missing column name to the header.",
+                    + fix,
                 )
         elif len(header) < m:
             header = header + [""] * (m - len(header))

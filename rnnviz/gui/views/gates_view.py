@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QRectF, Qt, QTimer
 from PySide6.QtGui import QHideEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -78,6 +78,33 @@ input) show the cell deciding when to write, keep and show its memory.</p>
 """
 
 
+def lay_out_hidden_page(view: BaseView, graphics: pg.GraphicsLayoutWidget, *,
+                        again: bool = True) -> None:
+    """Lay a view's scrolled page of plots out at the view's size and paint it once off
+    screen, while the view is on screen showing its message (else nothing is done).
+
+    :meth:`BaseView.prebuild` shows the page for a moment to lay it out, but a page whose
+    height changed while hidden tells its scroll area only while it is visible, by a posted
+    layout request (with the scroll bar the taller page needs): the page was then resized
+    in the first probe's frame, which laid every plot out and drew every axis again. Here
+    the page's height is fitted and the request taken while the page shows. Titles that
+    wrap again at the new width set their rows' heights from the event loop: with ``again``
+    the page is fitted once more after them.
+    """
+    msg = view.message
+    if msg is None or not view.isVisible():
+        return
+    view.show_content()
+    fit_page_height(graphics)
+    graphics.updateGeometry()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+    view.show_message(msg)
+    view.cache_axes()
+    graphics.grab()
+    if again:
+        QTimer.singleShot(0, view, lambda: lay_out_hidden_page(view, graphics, again=False))
+
+
 def gate_levels(gate: str) -> tuple[float, float]:
     """Fixed colour levels: (0, 1) for sigmoid gates, (-1, 1) for tanh candidates."""
     return (0.0, 1.0) if gate in SIGMOID_GATES else (-1.0, 1.0)
@@ -130,6 +157,7 @@ class GatesView(BaseView):
         self._units_ticked = 0  # units H the heatmaps' unit axes are labelled for
 
         self._structure: tuple[Any, ...] | None = None
+        self._prepared_cell: str | None = None  # the cell type prepare_cell was given
         self._x_steps = 0
         self._snap_key: tuple[int, int] | None = None
         self._snapshots: list[Any] = []
@@ -224,6 +252,55 @@ class GatesView(BaseView):
         # first probe changes only what differs (a GRU retitles and takes a row out)
         self._apply_structure(GATE_NAMES["lstm"], 1, ())
         set_title(self.input_plot, self._input_title(0, 0, "lstm", 0, 0))
+
+    def prebuild(self) -> None:
+        """Build the page of the default model (LSTM) and lay it out (see
+        :meth:`BaseView.prebuild` and :func:`lay_out_hidden_page`)."""
+        super().prebuild()
+        lay_out_hidden_page(self, self.graphics)
+
+    def prepare_cell(self, cell: str) -> None:
+        """Build the page of a cell type ahead of its run's first probe.
+
+        :meth:`prebuild` builds the page of the default model (LSTM); a GRU or a
+        coupled-gate LSTM has other gates (titles, colour maps, scales, one row fewer), and
+        fitting the page to them cost its first probe's frame about 20 ms of building and
+        75 ms of painting. The main window calls this when the data are ready and whenever
+        the model's cell setting changes (before Start). The page is fitted, laid out and
+        painted once off screen now; a plain RNN (no gates) needs nothing.
+
+        While a probe is shown (a finished run) the page keeps that probe's gates; the cell
+        is then fitted when the view is cleared for the next run.
+
+        Parameters
+        ----------
+        cell : str
+            One of ``rnnviz.core.config.CELLS``: ``"rnn"``, ``"lstm"``, ``"gru"``,
+            ``"lstm_peephole"``, ``"lstm_coupled"``.
+
+        Raises
+        ------
+        ValueError
+            For another name (the message lists the known ones).
+        """
+        if cell not in GATE_NAMES:
+            raise ValueError(f"Unknown cell type {cell!r}: the Gates view knows "
+                             f"{', '.join(GATE_NAMES)}.")
+        self._prepared_cell = cell
+        if self._trace is not None:
+            return  # the shown probe keeps its page; _clear fits it to the cell
+        self._fit_cell(cell)
+        lay_out_hidden_page(self, self.graphics)
+
+    def _fit_cell(self, cell: str) -> None:
+        """Fit the prebuilt rows to a cell type's gates (a plain RNN keeps the page)."""
+        gates = GATE_NAMES[cell][:MAX_GATES]
+        if not gates:
+            return
+        self._prebuild()
+        F, names = (self._structure[1], self._structure[2]) if self._structure else (1, ())
+        self._apply_structure(gates, F, names)
+        set_title(self.input_plot, self._input_title(0, 0, cell, 0, 0))
 
     def _build(self, trace: Trace) -> None:
         """Fit the prebuilt rows to the trace's gates (retitle, recolour, show as many rows
@@ -424,6 +501,8 @@ class GatesView(BaseView):
             c.setData([], [])
         self.timeline.update_snapshots([])
         self.set_subtitle("")
+        if self._prepared_cell is not None:
+            self._fit_cell(self._prepared_cell)
 
     # ------------------------------------------------------------------ slots
     def _on_choice_changed(self, _i: int) -> None:

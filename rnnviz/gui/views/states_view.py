@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from rnnviz.core.history import RunHistory
-from rnnviz.core.trace import Trace
+from rnnviz.core.trace import GATE_NAMES, Trace
 from rnnviz.gui import theme
 from rnnviz.gui.views.base import (
     BaseView,
@@ -45,6 +45,7 @@ from rnnviz.gui.views.base import (
     set_title,
     window_labels,
 )
+from rnnviz.gui.views.gates_view import lay_out_hidden_page
 
 AXIS_WIDTH = 52
 MAP_MIN_PX = 36
@@ -180,6 +181,7 @@ class StatesView(BaseView):
         self._snapshots: list = []
         self._trace: Trace | None = None
         self._levels: dict[str, tuple[float, float]] = {}
+        self._prepared_cell: str | None = None  # the cell type prepare_cell was given
         self._n_units = 0
         self._n_steps = 0
 
@@ -219,14 +221,57 @@ class StatesView(BaseView):
         self._update_lines()
 
     # ------------------------------------------------------------------ building
+    def prebuild(self) -> None:
+        """Build what the first probe needs and lay the page out (see
+        :meth:`BaseView.prebuild` and :func:`~rnnviz.gui.views.gates_view.lay_out_hidden_page`)."""
+        super().prebuild()
+        lay_out_hidden_page(self, self.graphics)
+
+    def prepare_cell(self, cell: str) -> None:
+        """Fit the page to a cell type ahead of its run's first probe: the c rows are taken
+        out for a GRU or a plain RNN (no cell state) and put back for the LSTM family, and
+        the page is laid out again. The main window calls it with the Gates view's
+        :meth:`~rnnviz.gui.views.gates_view.GatesView.prepare_cell`. While a probe is shown
+        the page keeps it; the cell is then fitted when the view is cleared for the next run.
+
+        Parameters
+        ----------
+        cell : str
+            One of ``rnnviz.core.config.CELLS``.
+
+        Raises
+        ------
+        ValueError
+            For another name (the message lists the known ones).
+        """
+        if cell not in GATE_NAMES:
+            raise ValueError(f"Unknown cell type {cell!r}: the States view knows "
+                             f"{', '.join(GATE_NAMES)}.")
+        self._prepared_cell = cell
+        if self._trace is None:
+            self._show_cell_rows(cell.startswith("lstm"))
+            lay_out_hidden_page(self, self.graphics)
+
     def _prebuild(self) -> None:
-        """Give the page the texts of a probe of the default model (LSTM) before the first
-        probe, so that its frame does not lay the page out again for longer titles."""
+        """Get the page ready for the first probe of the default model (LSTM).
+
+        What does not depend on the probe's shape is made now, not in the first probe's
+        frame (it cost that frame 34-38 ms against 5-25 ms for later ones): the titles at a
+        probe's length (no new layout for longer titles), the line and legend entry of each
+        unit drawn by default (creating them and the legend's new row laid the page out and
+        drew every axis again) and numpy's percentile (its first call imports ``numpy.ma``,
+        30 ms, where nothing had imported it). Calling it again does nothing new.
+        """
         if self._trace is None and not self.info_item.text:
             set_title(self.cell_plot, f"{CELL_TITLE}; colours ±0.000 (p99 of |c|)")
             set_title(self.hidden_plot, f"{HIDDEN_TITLE}; colours fixed −1..1")
             self.info_item.setText(self._info_text(0, 0, "lstm", 0, 0))
             hold_layout(self.info_item)
+        if not self._unit_curves:
+            for u in range(DEFAULT_UNITS):
+                self._add_unit_curves(u)
+            fit_legend_columns(self.line_legend, self.graphics)
+        robust_max(np.zeros(2, np.float32))
 
     @staticmethod
     def _info_text(layer: int, w: int, cell: str, epoch: int, step: int) -> str:
@@ -362,6 +407,11 @@ class StatesView(BaseView):
         picked = self.picked_units()
         changed = False  # units came or went: the legend's columns are fitted again
         for u in list(self._unit_curves):
+            if trace is None and u < DEFAULT_UNITS:
+                # kept, empty, for the next run's first probe (see _prebuild)
+                for c in self._unit_curves[u]:
+                    c.setData([], [])
+                continue
             if u not in picked or trace is None:
                 hc, cc = self._unit_curves.pop(u)
                 self.line_plot.removeItem(hc)
@@ -376,13 +426,7 @@ class StatesView(BaseView):
         x = np.arange(trace.n_steps, dtype=np.float32)
         for u in picked:
             if u not in self._unit_curves:
-                col = theme.palette_color(u)
-                hc = pg.PlotDataItem(pen=theme.pen(col, 1.8))
-                cc = pg.PlotDataItem(pen=theme.pen(col, 1.8))
-                self.line_plot.addItem(hc)
-                self.cell_line_plot.addItem(cc)
-                self.line_legend.addItem(hc, f"unit {u}")
-                self._unit_curves[u] = (hc, cc)
+                self._add_unit_curves(u)
                 changed = True
             hc, cc = self._unit_curves[u]
             hc.setData(x, f32(trace.hidden[layer, w, :, u]))
@@ -392,6 +436,16 @@ class StatesView(BaseView):
                 cc.setData([], [])
         if changed:
             fit_legend_columns(self.line_legend, self.graphics)
+
+    def _add_unit_curves(self, u: int) -> None:
+        """The h and c lines of unit ``u`` (empty) and its legend entry."""
+        col = theme.palette_color(u)
+        hc = pg.PlotDataItem(pen=theme.pen(col, 1.8))
+        cc = pg.PlotDataItem(pen=theme.pen(col, 1.8))
+        self.line_plot.addItem(hc)
+        self.cell_line_plot.addItem(cc)
+        self.line_legend.addItem(hc, f"unit {u}")
+        self._unit_curves[u] = (hc, cc)
 
     def _image_widget(self) -> QWidget:
         """Pictures show the plots, not the timeline and the unit list."""
@@ -407,6 +461,8 @@ class StatesView(BaseView):
         self._update_lines()
         self.timeline.update_snapshots([])
         self.set_subtitle("")
+        if self._prepared_cell is not None:
+            self._show_cell_rows(self._prepared_cell.startswith("lstm"))
 
     # ------------------------------------------------------------------ slots
     def _on_choice_changed(self, _i: int) -> None:

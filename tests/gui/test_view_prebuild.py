@@ -74,6 +74,19 @@ class ResizeCounter(QObject):
         return False
 
 
+def first_probe(view, monkeypatch, cell: str, targets: list[tuple[object, str]]):
+    """Draw a run's first probe on a prepared view (after what it left to the event loop);
+    return the probe, the calls made to ``targets`` and the page's resizes meanwhile."""
+    settle()
+    spy = Spy(monkeypatch, targets)
+    resizes = ResizeCounter()
+    view.graphics.installEventFilter(resizes)
+    p = probe(cell)
+    view.render(history_of(p))
+    settle()
+    return p, spy.calls, resizes.count
+
+
 # ---------------------------------------------------------------------- Gates
 def test_prepared_gru_page_is_what_the_first_gru_probe_uses(qtbot, monkeypatch):
     view = shown(qtbot, GatesView)
@@ -86,20 +99,15 @@ def test_prepared_gru_page_is_what_the_first_gru_probe_uses(qtbot, monkeypatch):
     assert tuple(view.colorbars["new"].levels()) == (-1.0, 1.0)  # the tanh candidate
     assert tuple(view.colorbars["reset"].levels()) == (0.0, 1.0)
     built = {g: (view.gate_plots[g], view.images[g], view.colorbars[g]) for g in gates}
-    settle()
-    spy = Spy(monkeypatch, [(view.graphics.ci, "addItem"), (view.graphics.ci, "removeItem")]
-              + [(bar, "setColorMap") for _p, _img, bar in view._rows])
-    resizes = ResizeCounter()
-    view.graphics.installEventFilter(resizes)
-
-    p = probe("gru")
-    view.render(history_of(p))
-    settle()
+    p, calls, resizes = first_probe(
+        view, monkeypatch, "gru",
+        [(view.graphics.ci, "addItem"), (view.graphics.ci, "removeItem")]
+        + [(bar, "setColorMap") for _p, _img, bar in view._rows])
     assert view.message is None
     assert {g: (view.gate_plots[g], view.images[g], view.colorbars[g]) for g in gates} == built
     assert all(view.images[g] is built[g][1] for g in gates)
-    assert spy.calls == []  # no row was put in or taken out, no bar recoloured
-    assert resizes.count == 0  # the page had its size already
+    assert calls == []  # no row was put in or taken out, no bar recoloured
+    assert resizes == 0  # the page had its size already
     for g in gates:
         drawn = view.images[g].image
         assert drawn.dtype == np.float32
@@ -148,20 +156,15 @@ def test_states_prebuild_makes_the_default_units_lines_the_first_probe_uses(qtbo
     view.prebuild()
     assert sorted(view._unit_curves) == list(range(DEFAULT_UNITS))
     built = dict(view._unit_curves)
-    settle()
-    spy = Spy(monkeypatch, [(view.line_plot, "addItem"), (view.cell_line_plot, "addItem"),
-                            (view.line_legend, "addItem"), (view.graphics.ci, "addItem"),
-                            (view.graphics.ci, "removeItem")])
-    resizes = ResizeCounter()
-    view.graphics.installEventFilter(resizes)
-
-    p = probe("lstm")
-    view.render(history_of(p))
-    settle()
+    p, calls, resizes = first_probe(
+        view, monkeypatch, "lstm",
+        [(view.line_plot, "addItem"), (view.cell_line_plot, "addItem"),
+         (view.line_legend, "addItem"), (view.graphics.ci, "addItem"),
+         (view.graphics.ci, "removeItem")])
     assert view.message is None
     assert view._unit_curves == built and all(view._unit_curves[u] is built[u] for u in built)
-    assert spy.calls == []
-    assert resizes.count == 0
+    assert calls == []
+    assert resizes == 0
     tr = p.trace
     np.testing.assert_array_equal(view.hidden_image.image, tr.hidden[0, 0].T)
     np.testing.assert_array_equal(view.cell_image.image, tr.cell[0, 0].T)
@@ -189,11 +192,10 @@ def test_states_prepare_cell_gru_takes_the_c_rows_out_before_the_probe(qtbot, mo
     view.prebuild()
     view.prepare_cell("gru")
     assert not view.shows_cell and view.cell_plot.scene() is None
-    settle()
-    spy = Spy(monkeypatch, [(view.graphics.ci, "addItem"), (view.graphics.ci, "removeItem")])
-    p = probe("gru")
-    view.render(history_of(p))
-    assert spy.calls == []
+    p, calls, _resizes = first_probe(
+        view, monkeypatch, "gru",
+        [(view.graphics.ci, "addItem"), (view.graphics.ci, "removeItem")])
+    assert calls == []
     np.testing.assert_array_equal(view.hidden_image.image, p.trace.hidden[0, 0].T)
     view.prepare_cell("lstm")  # a probe shows: wait for the next run
     assert not view.shows_cell

@@ -105,6 +105,14 @@ def lay_out_hidden_page(view: BaseView, graphics: pg.GraphicsLayoutWidget, *,
         QTimer.singleShot(0, view, lambda: lay_out_hidden_page(view, graphics, again=False))
 
 
+def check_cell(cell: str, view: str) -> str:
+    """``cell`` when it is a known cell type; a ValueError naming the known ones otherwise."""
+    if cell not in GATE_NAMES:
+        raise ValueError(f"Unknown cell type {cell!r}: the {view} view knows "
+                         f"{', '.join(GATE_NAMES)}.")
+    return cell
+
+
 def gate_levels(gate: str) -> tuple[float, float]:
     """Fixed colour levels: (0, 1) for sigmoid gates, (-1, 1) for tanh candidates."""
     return (0.0, 1.0) if gate in SIGMOID_GATES else (-1.0, 1.0)
@@ -283,10 +291,7 @@ class GatesView(BaseView):
         ValueError
             For another name (the message lists the known ones).
         """
-        if cell not in GATE_NAMES:
-            raise ValueError(f"Unknown cell type {cell!r}: the Gates view knows "
-                             f"{', '.join(GATE_NAMES)}.")
-        self._prepared_cell = cell
+        self._prepared_cell = check_cell(cell, self.title)
         if self._trace is not None:
             return  # the shown probe keeps its page; _clear fits it to the cell
         self._fit_cell(cell)

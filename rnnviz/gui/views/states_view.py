@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from rnnviz.core.history import RunHistory
-from rnnviz.core.trace import GATE_NAMES, Trace
+from rnnviz.core.trace import Trace
 from rnnviz.gui import theme
 from rnnviz.gui.views.base import (
     BaseView,
@@ -45,7 +45,7 @@ from rnnviz.gui.views.base import (
     set_title,
     window_labels,
 )
-from rnnviz.gui.views.gates_view import lay_out_hidden_page
+from rnnviz.gui.views.gates_view import check_cell, lay_out_hidden_page
 
 AXIS_WIDTH = 52
 MAP_MIN_PX = 36
@@ -244,10 +244,7 @@ class StatesView(BaseView):
         ValueError
             For another name (the message lists the known ones).
         """
-        if cell not in GATE_NAMES:
-            raise ValueError(f"Unknown cell type {cell!r}: the States view knows "
-                             f"{', '.join(GATE_NAMES)}.")
-        self._prepared_cell = cell
+        self._prepared_cell = check_cell(cell, self.title)
         if self._trace is None:
             self._show_cell_rows(cell.startswith("lstm"))
             lay_out_hidden_page(self, self.graphics)

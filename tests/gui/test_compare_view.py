@@ -143,3 +143,98 @@ def test_runs_alone(qtbot, tmp_path, monkeypatch):
     shot = tmp_path / "alone.png"
     assert compare_view.main(["--screenshot", str(shot)]) == 0
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_current_epoch_is_the_engines_epoch_of_the_last_batch():
+    """current_epoch counts as BatchDone.epoch (the epoch being trained), never the epochs
+    done: checked after every event of a real run of the engine."""
+    from rnnviz.core.config import ModelConfig, RunConfig, TrainConfig
+    from rnnviz.core.events import BatchDone, EpochDone
+    from rnnviz.core.history import RunHistory
+    from rnnviz.core.tasks import lag_task
+    from rnnviz.core.training import train
+    from rnnviz.gui.views.compare_view import current_epoch
+
+    data = lag_task(length=6, lag=1, n_train=40, n_val=10, n_test=10)
+    run = RunConfig(model=ModelConfig(cell="gru", hidden=4),
+                    train=TrainConfig(epochs=3, batch_size=16, probe_every_batches=2))
+    h = RunHistory()
+    assert current_epoch(h) == 0
+    last = None
+    mid_epoch = 0
+    for ev in train(data, run):
+        h.add(ev)
+        if isinstance(ev, BatchDone):
+            last = ev
+        assert current_epoch(h) == (last.epoch if last else 0)
+        if last is not None and len(h.epochs) < last.epoch:
+            mid_epoch += 1
+        if isinstance(ev, EpochDone):
+            assert current_epoch(h) == ev.epoch == len(h.epochs)
+    assert last is not None and last.epoch == 3 and h.started.batches_per_epoch == 3
+    assert mid_epoch >= 6  # epochs under way were seen (where "epochs done" lags by one)
+
+
+@pytest.mark.parametrize(("sections", "top", "beside", "tabs"), [
+    (["gates", "loss", "gradients", "results"], ["gates"], ["loss"], ["Gradient per time step",
+                                                                     "Results"]),
+    (["gates", "loss", "gradients", "states", "results"], ["gates"], ["loss"],
+     ["Gradient per time step", "States", "Results"]),
+    (["gates", "states", "loss"], ["gates"], ["loss"], ["States"]),
+    (["forecast", "loss", "gates", "results"], ["forecast", "loss"], [], ["Gates", "Results"]),
+    (["gates", "results"], ["gates"], [], ["Results"]),
+])
+def test_per_model_pages_have_the_top_row_alone(view, sections, top, beside, tabs):
+    """Gates and States (one page per model) never share the top row with a plot: that plot
+    goes left of the tabs, where it keeps a usable width."""
+    view.set_sections(sections)
+    widgets = view.section_widgets
+    assert [view.top.widget(i) for i in range(view.top.count())] == [widgets[s] for s in top]
+    assert [view.bottom.widget(i) for i in range(view.bottom.count() - 1)] == \
+        [widgets[s] for s in beside]
+    assert view.bottom.widget(view.bottom.count() - 1) is view.tabs
+    assert [view.tabs.tabText(i) for i in range(view.tabs.count())] == tabs
+    assert view.arrangement(sections) == (top, beside)
+
+
+def test_loss_beside_the_tabs_gets_room(qtbot):
+    view = CompareView(sections=["gates", "loss", "gradients", "results"])
+    qtbot.addWidget(view)
+    view.resize(1150, 850)
+    view.show()
+    view.render(demo_histories(("lstm", "lstm_peephole", "lstm_coupled")))
+    qtbot.waitUntil(lambda: view.loss_graphics.width() > 0)
+    assert view.loss_graphics.width() >= 0.25 * view.width()
+    assert view.loss_graphics.height() >= 200
+    assert view.gates_box.width() >= 0.9 * view.content.width()
+
+
+def test_prebuild_lays_each_models_page_out_at_its_size(qtbot):
+    view = CompareView(sections=["gates", "loss", "results"])
+    qtbot.addWidget(view)
+    view.prepare(["LSTM", "GRU"])
+    assert view.prebuild_steps() == [("gates", "LSTM"), ("gates", "GRU"), ("states", "LSTM"),
+                                     ("states", "GRU"), ("plots", "")]
+    view.resize(1100, 800)
+    view.show()
+    qtbot.waitExposed(view)
+    view.prebuild()
+    assert view.message is not None  # the view still shows its message
+    for lab in ("LSTM", "GRU"):
+        g = view.gate_views[lab]
+        assert g._rows and g._laid_out_at == g._stack.size() and g._stack.width() > 300
+        s = view.state_views[lab]
+        assert s._laid_out_at is None  # out of sight (not a section): items only
+    assert [view.prebuild_step(step) for step in view.prebuild_steps()] == [False] * 5
+    view.render(demo_histories(("lstm", "gru")))
+    assert view.labels == ["LSTM", "GRU"]
+    assert view.gate_views["LSTM"].message is None
+
+
+def test_hidden_per_model_pages_draw_when_they_come_into_sight(view):
+    view.set_sections(["gates", "loss", "results"])
+    hs = demo_histories(("lstm",))
+    view.render(hs)
+    assert view.state_views["LSTM"]._trace is None  # not a section: not drawn
+    view.set_sections(["gates", "loss", "states", "results"])
+    assert view.state_views["LSTM"]._trace is hs["LSTM"].latest_trace

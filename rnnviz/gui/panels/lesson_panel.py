@@ -315,7 +315,9 @@ class LessonWindow(QMainWindow):
         self.setWindowTitle(f"rnnviz lesson · {self.lesson.title}")
         self.panel = LessonPanel(self.lesson)
         self.compare_view = CompareView(sections=self.lesson.views)
-        self.compare_view.prepare(list(self.lesson.labels))  # now, not in the run's first frame
+        # now, not in the run's first frame (their pages are laid out once the window shows)
+        self.compare_view.prepare(list(self.lesson.labels),
+                                  {r.label: r.model.cell for r in self.lesson.runs})
         self.session = CompareSession(self, torch_threads=torch_threads)
         self.session.set_views([self.compare_view])
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -369,6 +371,7 @@ class LessonWindow(QMainWindow):
         self._failure = ""
         self.compare_view.clear()
         self.compare_view.set_notes("")
+        self.compare_view.prepare(list(lesson.labels), {r.label: r.model.cell for r in lesson.runs})
         self.prebuild_views()  # what the queue has not done yet: now, not in the first probes
         self.panel.set_running(True)
         self.panel.set_status("Preparing the data and the models…")

@@ -164,6 +164,8 @@ class CompareView(BaseView):
         self._notes = ""
         self._plots_laid_out_at: Any = None  # (size, sections) when the shared plots were
         self._medians: dict[int, tuple[Any, np.ndarray]] = {}  # id(trace) -> (trace, median)
+        self._cells: dict[str, str] = {}  # label -> cell type (prepare)
+        self._cells_fitted: dict[str, str] = {}  # label -> cell its Gates page was fitted to
 
         self.log_check = QCheckBox("log loss")
         self.log_check.setChecked(True)
@@ -285,7 +287,7 @@ class CompareView(BaseView):
         below = self.tabs.count() > 0 or bool(beside)
         self.bottom.setVisible(below)
         if beside:
-            self.bottom.setSizes([420, 680] if self.tabs.count() else [1100, 0])
+            self.bottom.setSizes([380, 720] if self.tabs.count() else [1100, 0])
             self.splitter.setSizes([560, 440])
         else:
             self.splitter.setSizes([600, 400] if on_top and below else [1000, 0])
@@ -342,17 +344,27 @@ class CompareView(BaseView):
         # and the label holds of cache_axes must not outlive them
         self._cache_axis_pixmaps()
 
-    def prepare(self, labels: list[str]) -> None:
+    def prepare(self, labels: list[str], cells: Mapping[str, str] | None = None) -> None:
         """Build the curves and per-model views for these models now, before a run (building
         them for three models took ~0.4 s of the run's first frame).
 
         Their costly plot items and their layout come with :meth:`prebuild` (or one piece at
         a time with :meth:`prebuild_steps` and :meth:`prebuild_step`), once the view is on
         screen at its size.
+
+        Parameters
+        ----------
+        labels : list of str
+            The models, in order.
+        cells : mapping of str to str, optional
+            Each model's cell type (``"lstm"``, ``"gru"``, ``"lstm_coupled"`` ...): its
+            Gates page is fitted to that cell's gates when it is prebuilt, where the Gates
+            view can (``prepare_cell``), instead of in the first probe's frame.
         """
         labels = list(labels)
         if labels != self._labels:
             self._rebuild(labels)
+        self._cells = {lab: c for lab, c in (cells or {}).items() if lab in labels}
 
     # ------------------------------------------------------------------ before a run
     def prebuild_steps(self) -> list[tuple[str, str]]:
@@ -387,6 +399,11 @@ class CompareView(BaseView):
                 return False
             before = view._laid_out_at
             view.prebuild()
+            cell = self._cells.get(label) if section == "gates" else None
+            fit = getattr(view, "prepare_cell", None)
+            if cell and fit is not None and self._cells_fitted.get(label) != cell:
+                fit(cell)  # this cell's gates (a GRU, a coupled LSTM), not the default LSTM's
+                self._cells_fitted[label] = cell
             # the row of pages shares its width out again now that this page's controls
             # are in its size hint (a posted layout request), not at the next step's turn
             QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
@@ -495,6 +512,7 @@ class CompareView(BaseView):
         self._teardown()
         self._graphics = None  # the cached list held the old models' plot widgets
         self._plots_laid_out_at = None
+        self._cells_fitted = {}
         self._labels = labels
         for legend in (self.loss_legend, self.grad_legend, self.fc_legend, self.hz_legend):
             legend.clear()

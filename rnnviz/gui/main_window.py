@@ -196,6 +196,7 @@ class MainWindow(WindowActions, WindowFiles, QMainWindow):
         self.data_panel: Any = None
         self.model_panel: Any = None
         self.views: dict[str, QWidget] = {}
+        self._prepared_cell = "lstm"  # the cell the Gates and States pages are fitted to
 
         self.docks: dict[str, QDockWidget] = {}
         self._build_docks()
@@ -347,6 +348,7 @@ class MainWindow(WindowActions, WindowFiles, QMainWindow):
         self.model_panel.window_changed.connect(self._schedule_prepare)
         self.model_panel.lr_changed.connect(self._on_model_panel_lr_changed)
         self.model_panel.changed.connect(self._sync_lr_spin)
+        self.model_panel.changed.connect(self._on_model_panel_changed)
         self.lr_spin.valueChanged.connect(self._on_lr_spin_value_changed)
 
     # ================================================================== settings
@@ -595,6 +597,7 @@ class MainWindow(WindowActions, WindowFiles, QMainWindow):
             # views with costly plot items create them now, not while the first run trains;
             # one view per turn of the event loop (all at once held the window ~0.4 s)
             self._prebuild_queue = [v for v in self.views.values() if hasattr(v, "prebuild")]
+            self._prepared_cell = self.model_panel.value("cell")
             QTimer.singleShot(PREBUILD_GAP_MS, self, self._prebuild_next)
         self.data_ready.emit()
         return self.problem is None
@@ -604,7 +607,10 @@ class MainWindow(WindowActions, WindowFiles, QMainWindow):
         queue = getattr(self, "_prebuild_queue", [])
         if not queue:
             return
-        queue.pop(0).prebuild()
+        view = queue.pop(0)
+        view.prebuild()
+        if hasattr(view, "prepare_cell"):  # the page of the chosen cell, not only LSTM's
+            view.prepare_cell(self._prepared_cell)
         if queue:
             QTimer.singleShot(PREBUILD_GAP_MS, self, self._prebuild_next)
         else:
@@ -695,6 +701,22 @@ class MainWindow(WindowActions, WindowFiles, QMainWindow):
         self.session.reset()
         self._loaded_model_dir = None
         self._update_status()
+
+    def _on_model_panel_changed(self) -> None:
+        # a new cell type: fit the Gates and States pages to it before Start (one view per
+        # event-loop turn, like the prebuild), so the run's first probe does not build them
+        cell = self.model_panel.value("cell")
+        if cell == self._prepared_cell or not self.views:
+            return
+        self._prepared_cell = cell
+        queue = [v for v in self.views.values() if hasattr(v, "prepare_cell")]
+
+        def next_view() -> None:
+            if queue and cell == self._prepared_cell:
+                queue.pop(0).prepare_cell(cell)
+                QTimer.singleShot(PREBUILD_GAP_MS, self, next_view)
+
+        QTimer.singleShot(PREBUILD_GAP_MS, self, next_view)
 
     def _sync_lr_spin(self) -> None:
         lr = self.model_panel.lr

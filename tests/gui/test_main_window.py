@@ -148,6 +148,18 @@ def test_open_csv_fills_the_data_panel_and_cuts_windows(qtbot, window, tmp_path)
     assert str(path.resolve()) in window.settings.recent_files()
 
 
+def test_choosing_a_cell_fits_the_gates_page_to_its_gates_before_start(qtbot, window, tmp_path):
+    # the first probe of a GRU run must not build its page in a frame (~20 ms + paint)
+    with qtbot.waitSignal(window.views_prebuilt, timeout=WAIT):
+        open_csv(qtbot, window, write_sine_csv(tmp_path / "sine.csv"))
+    gates = window.views["gates"]
+    assert list(gates.images) == ["input", "forget", "cell", "output"]  # the default LSTM
+    window.model_panel.set_value("cell", "gru")
+    qtbot.waitUntil(lambda: list(gates.images) == ["reset", "update", "new"], timeout=WAIT)
+    window.model_panel.set_value("cell", "lstm_coupled")
+    qtbot.waitUntil(lambda: list(gates.images) == ["forget", "cell", "output"], timeout=WAIT)
+
+
 def test_a_bad_csv_shows_its_data_error_and_the_window_stays_usable(qtbot, window, tmp_path):
     bad = tmp_path / "empty.csv"
     bad.write_text("")

@@ -450,6 +450,35 @@ def test_forecast_view_draws_series_forecasts_and_metrics(qtbot, tmp_path):
     np.testing.assert_array_equal(m["rmse"], [0.12, 0.22, 1.6])
 
 
+def test_a_forecast_that_runs_off_to_1e22_is_drawn_clipped_and_says_so(qtbot, tmp_path):
+    # a diverging model's forecast must not squash the data into a flat line
+    view = make_view(qtbot, ForecastView)
+    view.set_series(small_series())
+    fc = small_forecast()
+    rec = fc.recursive.copy()
+    rec[4:, 0] = 1e22  # rows 16..19 explode
+    fc = dataclasses.replace(fc, recursive=rec, future=np.array([[-3e21, 0.0], [1e22, 0.0]]))
+    view.render(history_of([fc]))
+    # target 0 runs 10 .. 38.5 (span 28.5): drawn within 10 - 2*28.5 .. 38.5 + 2*28.5
+    lo, hi = 10 - 57.0, 38.5 + 57.0
+    y = original(view.recursive_curve)[1]
+    np.testing.assert_array_equal(y[:4], np.float32(rec[:4, 0]))  # in range: as they are
+    np.testing.assert_array_equal(y[4:], np.float32(hi))
+    np.testing.assert_array_equal(original(view.future_curve)[1], np.float32([hi, lo, hi]))
+    view.plot.enableAutoRange()
+    view.plot.getViewBox().updateAutoRange()
+    y0, y1 = view.plot.getViewBox().viewRange()[1]
+    assert y1 < 200 and y0 > -100
+    assert "runs off the chart" in view.note_label.full_text
+    assert "1e+22" in view.note_label.full_text
+    assert "no exogenous inputs" in view.note_label.full_text  # the engine's note stays
+    df = read_csv(view.export_data(tmp_path / "forecast.csv"))
+    np.testing.assert_array_equal(df["recursive"][16:20], [1e22] * 4)  # the real values
+    # a forecast within range has no such note
+    view.render(history_of([small_forecast()]))
+    assert "runs off" not in view.note_label.full_text
+
+
 def test_forecast_view_without_times_uses_rows_and_without_series_uses_the_event(qtbot):
     view = make_view(qtbot, ForecastView)
     view.set_series(small_series(with_times=False))

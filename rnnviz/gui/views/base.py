@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
@@ -614,6 +614,33 @@ def fit_page_height(graphics: pg.GraphicsLayoutWidget) -> None:
     need = int(graphics.ci.effectiveSizeHint(Qt.SizeHint.MinimumSize).height()) + 2
     if abs(need - graphics.minimumHeight()) > 2:
         graphics.setMinimumHeight(need)
+
+
+def lay_out_hidden_page(view: BaseView, graphics: pg.GraphicsLayoutWidget, *,
+                        again: bool = True) -> None:
+    """Lay a view's scrolled page of plots out at the view's size and paint it once off
+    screen, while the view is on screen showing its message (else nothing is done).
+
+    :meth:`BaseView.prebuild` shows the page for a moment to lay it out, but a page whose
+    height changed while hidden tells its scroll area only while it is visible, by a posted
+    layout request (with the scroll bar the taller page needs): the page was then resized
+    in the first probe's frame, which laid every plot out and drew every axis again. Here
+    the page's height is fitted and the request taken while the page shows. Titles that
+    wrap again at the new width set their rows' heights from the event loop: with ``again``
+    the page is fitted once more after them.
+    """
+    msg = view.message
+    if msg is None or not view.isVisible():
+        return
+    view.show_content()
+    fit_page_height(graphics)
+    graphics.updateGeometry()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+    view.show_message(msg)
+    view.cache_axes()
+    graphics.grab()
+    if again:
+        QTimer.singleShot(0, view, lambda: lay_out_hidden_page(view, graphics, again=False))
 
 
 def f32(a: Any) -> np.ndarray:

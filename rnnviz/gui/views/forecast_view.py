@@ -99,6 +99,24 @@ def _pretty(name: str) -> str:
     return dict(MODEL_ROWS).get(name) or name.replace("_", " ")
 
 
+CLIP_SPANS = 2.0
+"""A forecast is drawn within the actual values' range widened by this many times its span
+on each side; beyond that it is clipped (and the note says so)."""
+
+
+def plot_limits(actual: np.ndarray) -> tuple[float, float]:
+    """The y range a forecast is drawn within: the actual values' finite range, widened by
+    :data:`CLIP_SPANS` spans on each side (a diverging model's forecast of 1e22 otherwise
+    squashed the data into a flat line)."""
+    a = np.asarray(actual, dtype=np.float64)
+    a = a[np.isfinite(a)]
+    if a.size == 0:
+        return -np.inf, np.inf
+    lo, hi = float(a.min()), float(a.max())
+    span = hi - lo if hi > lo else max(abs(hi), 1.0)
+    return lo - CLIP_SPANS * span, hi + CLIP_SPANS * span
+
+
 class ForecastView(BaseView):
     """Series with split shading, one-step / recursive / future forecasts, metrics table."""
 
@@ -521,19 +539,29 @@ class ForecastView(BaseView):
             one[pos[ok]] = np.asarray(fc.one_step)[ok, kk]
             rec[pos[ok]] = np.asarray(fc.recursive)[ok, kk]
             fx = self._x_of_rows(fc.index)
-            self.one_step_curve.setData(self._xy(fx), f32(np.asarray(fc.one_step)[:, kk]))
-            self.recursive_curve.setData(self._xy(fx), f32(np.asarray(fc.recursive)[:, kk]))
             fut = np.asarray(fc.future, dtype=np.float64)
             fut = fut[:, min(k, fut.shape[1] - 1)] if fut.ndim == 2 and fut.size else np.empty(0)
             fut_rows = np.arange(n_rows, n_rows + fut.size, dtype=np.int64)
+            lo, hi = plot_limits(actual)
+            drawn = [np.asarray(fc.one_step)[:, kk], np.asarray(fc.recursive)[:, kk], fut]
+            off = max((float(np.nanmax(np.abs(y))) for y in drawn if np.isfinite(y).any()
+                       and (np.nanmin(y) < lo or np.nanmax(y) > hi)), default=None)
+            one_y, rec_y, fut_y = (np.clip(y, lo, hi) for y in drawn)
+            self.one_step_curve.setData(self._xy(fx), f32(one_y))
+            self.recursive_curve.setData(self._xy(fx), f32(rec_y))
             if fut.size:
                 # join the future line to the last recursive point so it reads as one forecast
                 jx = np.concatenate([fx[-1:], self._x_of_rows(fut_rows)])
-                jy = np.concatenate([np.asarray(fc.recursive)[-1:, kk], fut])
+                jy = np.concatenate([rec_y[-1:], fut_y])
                 self.future_curve.setData(self._xy(jx), f32(jy))
             else:
                 self.future_curve.setData([], [])
-            self._set_note(fc.note)
+            note = fc.note
+            if off is not None:
+                note = (f"The forecast runs off the chart (values up to {off:.3g}); it is drawn "
+                        "clipped at the chart's edges, the table and the CSV hold its values. "
+                        + note).strip()
+            self._set_note(note)
             self.set_subtitle(f"forecast after epoch {fc.epoch}")
         else:
             for item in (self.one_step_curve, self.recursive_curve, self.future_curve):

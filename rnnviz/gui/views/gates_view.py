@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QCoreApplication, QEvent, QRectF, Qt, QTimer
+from PySide6.QtCore import QRectF, Qt, QTimer
 from PySide6.QtGui import QHideEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -33,6 +33,7 @@ from rnnviz.gui.views.base import (
     f32,
     fill_combo,
     fit_page_height,
+    lay_out_hidden_page,
     layer_labels,
     scroll_page,
     set_bar_levels,
@@ -76,33 +77,6 @@ information for many steps: that is how these cells remember. Rows stuck at 0 or
 step are saturated units. Gates that change with the input (vertical stripes following the
 input) show the cell deciding when to write, keep and show its memory.</p>
 """
-
-
-def lay_out_hidden_page(view: BaseView, graphics: pg.GraphicsLayoutWidget, *,
-                        again: bool = True) -> None:
-    """Lay a view's scrolled page of plots out at the view's size and paint it once off
-    screen, while the view is on screen showing its message (else nothing is done).
-
-    :meth:`BaseView.prebuild` shows the page for a moment to lay it out, but a page whose
-    height changed while hidden tells its scroll area only while it is visible, by a posted
-    layout request (with the scroll bar the taller page needs): the page was then resized
-    in the first probe's frame, which laid every plot out and drew every axis again. Here
-    the page's height is fitted and the request taken while the page shows. Titles that
-    wrap again at the new width set their rows' heights from the event loop: with ``again``
-    the page is fitted once more after them.
-    """
-    msg = view.message
-    if msg is None or not view.isVisible():
-        return
-    view.show_content()
-    fit_page_height(graphics)
-    graphics.updateGeometry()
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
-    view.show_message(msg)
-    view.cache_axes()
-    graphics.grab()
-    if again:
-        QTimer.singleShot(0, view, lambda: lay_out_hidden_page(view, graphics, again=False))
 
 
 def check_cell(cell: str, view: str) -> str:
@@ -263,7 +237,7 @@ class GatesView(BaseView):
 
     def prebuild(self) -> None:
         """Build the page of the default model (LSTM) and lay it out (see
-        :meth:`BaseView.prebuild` and :func:`lay_out_hidden_page`)."""
+        :meth:`BaseView.prebuild` and :func:`~rnnviz.gui.views.base.lay_out_hidden_page`)."""
         super().prebuild()
         lay_out_hidden_page(self, self.graphics)
 

@@ -39,13 +39,14 @@ from rnnviz.gui.views.base import (
     fit_legend_columns,
     fit_page_height,
     hold_layout,
+    lay_out_hidden_page,
     layer_labels,
     scroll_page,
     set_bar_levels,
     set_title,
     window_labels,
 )
-from rnnviz.gui.views.gates_view import check_cell, lay_out_hidden_page
+from rnnviz.gui.views.gates_view import check_cell
 
 AXIS_WIDTH = 52
 MAP_MIN_PX = 36
@@ -223,7 +224,7 @@ class StatesView(BaseView):
     # ------------------------------------------------------------------ building
     def prebuild(self) -> None:
         """Build what the first probe needs and lay the page out (see
-        :meth:`BaseView.prebuild` and :func:`~rnnviz.gui.views.gates_view.lay_out_hidden_page`)."""
+        :meth:`BaseView.prebuild` and :func:`~rnnviz.gui.views.base.lay_out_hidden_page`)."""
         super().prebuild()
         lay_out_hidden_page(self, self.graphics)
 

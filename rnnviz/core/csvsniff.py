@@ -19,9 +19,10 @@ the delimiter :data:`WHITESPACE` (``" "``, reported as "space"). It means: field
 by runs of spaces and/or tabs, and white space at the start and end of a line is ignored. It is
 chosen only when splitting the sampled lines that way gives a consistent field count (at least
 two fields, :data:`WHITESPACE_CONSISTENCY` of the table's lines) and scores clearly better than
-the comma, semicolon, tab and pipe candidates (by :data:`WHITESPACE_MARGIN`; each score is the
-table's consistency times its share of typed cells, weighted by the share of lines the table
-covers), so every file those read as a table is read as before; a single column of numbers with space thousands
+the comma, semicolon, tab and pipe candidates (by :data:`WHITESPACE_MARGIN`; a score is the
+table's consistency times its share of cells that read as values or names; a whitespace table
+scoring 0.9 or more also wins when it covers clearly more of the lines), so every file those
+read as a table is read as before; a single column of numbers with space thousands
 (``1 234``) stays one column. The reader gets the body with every run of white space turned
 into one space and the ends of lines trimmed (:func:`normalise_whitespace`), so pyarrow reads
 it in one pass with ``" "`` as the delimiter.
@@ -689,10 +690,15 @@ def _whitespace_candidate(
     if m < 2 or consistency < WHITESPACE_CONSISTENCY:
         return None
     if best is not None:
-        # weigh each score by the share of records its table covers: a comma split that only
-        # fits the last lines of a short file ("1,5  3,25" rows) is no table
-        other = best[0] * (len(best[4]) - best[2]) / len(best[4])
-        if score * (len(recs) - start) / len(recs) <= other + WHITESPACE_MARGIN:
+        clearly_better = score > best[0] + WHITESPACE_MARGIN
+        # a table of values on (nearly) every line beats a table on fewer of the lines: the
+        # comma split of a short decimal-comma file ("1,5  3,25" rows) fits only its last lines
+        covers_more = (
+            score >= WHITESPACE_CONSISTENCY
+            and score * (len(recs) - start) / len(recs)
+            > best[0] * (len(best[4]) - best[2]) / len(best[4]) + WHITESPACE_MARGIN
+        )
+        if not (clearly_better or covers_more):
             return None
     if best is not None and best[1] < 2:
         # one column of numbers with space thousands (1 234) is not two columns

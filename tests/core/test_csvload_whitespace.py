@@ -231,3 +231,16 @@ def test_one_column_of_numbers_with_space_thousands_stays_one_column(tmp_path):
 )
 def test_normalise_whitespace(raw, want):
     assert normalise_whitespace(memoryview(raw)) == want
+
+
+def test_comma_file_below_two_word_notes_stays_comma_separated(tmp_path):
+    # splitting on spaces gives two fields on nearly every line here ("Station: Alpha",
+    # "2020-01-01 10:00,1.5,40"); the comma table below the notes is the real one
+    text = (
+        "Station: Alpha\nLogger: CR1000\nProgram: v2\nInterval: 10min\nUnits: SI\nNotes: none\n"
+        "Time,Temp,RH\n2020-01-01 10:00,1.5,40\n2020-01-01 10:10,1.6,41\n2020-01-01 10:20,1.7,42\n"
+    )
+    t = load_csv(write(tmp_path, text, "logger.csv"))
+    d = t.report.dialect
+    assert (d.delimiter, d.header_line) == (",", 7)
+    np.testing.assert_array_equal(t.frame["RH"].to_numpy(), [40.0, 41.0, 42.0])

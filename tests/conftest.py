@@ -1,7 +1,8 @@
 """Test set-up shared by every test.
 
 ``QT_QPA_PLATFORM=offscreen`` is set before anything imports Qt, so GUI tests run without a
-display. Settings (QSettings) are isolated per test in a temporary folder; torch runs on one
+display, on one 1920x1200 screen (``offscreen_screen.json``; the plugin's own is 800x800,
+smaller than the window's default size, which the window would then shrink to). Settings (QSettings) are isolated per test in a temporary folder; torch runs on one
 thread so tests do not fight over the two cores.
 """
 
@@ -9,7 +10,9 @@ from __future__ import annotations
 
 import os
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault(
+    "QT_QPA_PLATFORM",
+    "offscreen:configfile=" + os.path.join(os.path.dirname(__file__), "offscreen_screen.json"))
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 from pathlib import Path  # noqa: E402

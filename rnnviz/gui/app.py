@@ -442,6 +442,10 @@ def main(options: LaunchOptions | None = None) -> int:
     window.remember_settings = not shooting
     if options.size is not None:
         window.resize(*options.size)
+    elif shooting:  # pictures have the documented size, whatever the screen
+        from rnnviz.gui.main_window import DEFAULT_SIZE
+
+        window.resize(*DEFAULT_SIZE)
     launcher = Launcher(window, options)
     if options.screenshot:
         window.dialogs = _HeadlessDialogs(launcher)  # type: ignore[assignment]

@@ -29,7 +29,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -51,6 +51,10 @@ VIEW_ORDER = ("loss", "forecast", "gates", "states", "gradients", "influence")
 DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".dat")
 CSV_FILTER = "CSV files (*.csv *.tsv *.txt);;All files (*)"
 DEFAULT_SIZE = (1600, 1000)
+"""The window's size on a first start (and of ``rnnviz gui --screenshot`` pictures), shrunk
+to fit a smaller screen (see :func:`default_size`)."""
+FRAME_ROOM = (16, 48)
+"""Pixels of the screen left for the window manager's frame and title bar."""
 PROGRESS_INTERVAL_S = 0.25
 """While training runs, the progress bar changes at most this often (it repaints at once)."""
 
@@ -141,6 +145,16 @@ def _fmt_seconds(s: float) -> str:
 PREBUILD_GAP_MS = 10
 """Pause between two views' prebuilds (a zero-time chain kept timers and paints waiting)."""
 
+def default_size(available: QRect | None) -> tuple[int, int]:
+    """:data:`DEFAULT_SIZE`, shrunk to fit ``available`` (a screen's available geometry)
+    with room for the window's frame: on a 1280x800 laptop a 1600x1000 window ran off the
+    screen, its status bar and right-hand views out of reach."""
+    if available is None or available.isEmpty():
+        return DEFAULT_SIZE
+    return (min(DEFAULT_SIZE[0], max(640, available.width() - FRAME_ROOM[0])),
+            min(DEFAULT_SIZE[1], max(480, available.height() - FRAME_ROOM[1])))
+
+
 class MainWindow(WindowActions, WindowFiles, QMainWindow):
     """The rnnviz window.
 
@@ -211,7 +225,8 @@ class MainWindow(WindowActions, WindowFiles, QMainWindow):
         self._prepare_timer.timeout.connect(self.prepare_data)
 
         self._connect()
-        self.resize(*DEFAULT_SIZE)
+        screen = self.screen()
+        self.resize(*default_size(screen.availableGeometry() if screen is not None else None))
         self._default_layout()
         self._default_state = self.saveState()
         if restore:

@@ -702,6 +702,44 @@ def test_help_dialogs_open_for_real(qtbot):
 
 
 # ---------------------------------------------------------------------- start-up
+def test_default_size_fits_a_small_screen_and_keeps_1600x1000_on_a_big_one():
+    from PySide6.QtCore import QRect
+
+    from rnnviz.gui.main_window import DEFAULT_SIZE, default_size
+
+    assert DEFAULT_SIZE == (1600, 1000)
+    assert default_size(QRect(0, 0, 1920, 1200)) == (1600, 1000)
+    assert default_size(QRect(0, 0, 1280, 770)) == (1280 - 16, 770 - 48)
+    assert default_size(None) == (1600, 1000)
+
+
+def test_on_a_1280x800_screen_the_window_opens_inside_the_screen(tmp_path):
+    import subprocess
+    import sys
+
+    screen = tmp_path / "screen.json"
+    screen.write_text(json.dumps({"screens": [
+        {"name": "laptop", "x": 0, "y": 0, "width": 1280, "height": 800}]}))
+    code = (
+        "from rnnviz.gui.app import make_application\n"
+        "from rnnviz.gui.main_window import MainWindow\n"
+        "app = make_application()\n"
+        "w = MainWindow(deferred=True); w.remember_settings = False\n"
+        "w.show(); app.processEvents()\n"
+        "g = w.frameGeometry()\n"
+        "print(g.width(), g.height())\n"
+        "w.close()\n"
+    )
+    env = dict(__import__("os").environ, QT_QPA_PLATFORM=f"offscreen:configfile={screen}",
+               RNNVIZ_SETTINGS_DIR=str(tmp_path))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    width, height = map(int, out.stdout.split())
+    assert width <= 1280 and height <= 800
+    assert width >= 1200 and height >= 700  # and it still uses the screen
+
+
 def test_the_bare_window_shows_before_pyqtgraph_and_torch_are_imported(tmp_path):
     import subprocess
     import sys

@@ -724,14 +724,36 @@ def _date_and_clock(rows: list[list[str]]) -> bool:
     return hits >= 0.9 * len(rows)
 
 
+NORMALISE_CHUNK = 4 * 2**20
+"""Bytes normalised at a time (whole lines): less temporary memory, and faster in cache."""
+
+
 def normalise_whitespace(data: memoryview | bytes | bytearray) -> bytes:
     """Turn a whitespace-separated body into single-space-separated text for the reader.
 
     Every run of spaces and tabs becomes one space; white space at the start and end of each
     line (before ``\n`` or ``\r\n``) is removed. Line breaks are kept, so line numbers do not
-    change. Vectorised (one boolean compress in the usual case; none for ``numpy.savetxt``
-    output, which already has single spaces): about 0.1-0.2 s for 40 MB.
+    change. Vectorised, in chunks of whole lines: about 0.15 s for 40 MB (1M rows).
     """
+    mv = memoryview(data).cast("B")
+    n = len(mv)
+    parts: list[bytes] = []
+    i = 0
+    while i < n:
+        j = min(n, i + NORMALISE_CHUNK)
+        while j < n:  # end the chunk after a line break
+            k = bytes(mv[j : j + 65_536]).find(b"\n")
+            if k >= 0:
+                j += k + 1
+                break
+            j += 65_536
+        parts.append(_normalise_lines(mv[i:j]))
+        i = j
+    return parts[0] if len(parts) == 1 else b"".join(parts)
+
+
+def _normalise_lines(data: memoryview) -> bytes:
+    """:func:`normalise_whitespace` on whole lines (one boolean compress in the usual case)."""
     a = np.frombuffer(data, dtype=np.uint8)
     if a.size == 0:
         return b""

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from rnnviz.cli import main
+from rnnviz.core import csvsniff
 from rnnviz.core.csvload import inspect_csv, load_csv
 from rnnviz.core.csvsniff import WHITESPACE, normalise_whitespace
 from rnnviz.core.errors import DataError
@@ -227,9 +228,12 @@ def test_one_column_of_numbers_with_space_thousands_stays_one_column(tmp_path):
         (b"a b\nc d", b"a b\nc d"),
         (b"  a  b \n\t c\t\td\t\r\n   \n x\n  ", b"a b\nc d\r\n\nx\n"),
         (b'"New  York"   1.5\n', b'"New York" 1.5\n'),
+        (b"1   2\n  3 4  \n5\t\t6\n", b"1 2\n3 4\n5 6\n"),
     ],
 )
-def test_normalise_whitespace(raw, want):
+@pytest.mark.parametrize("chunk", [2, 4 * 2**20])
+def test_normalise_whitespace(monkeypatch, raw, want, chunk):
+    monkeypatch.setattr(csvsniff, "NORMALISE_CHUNK", chunk)  # chunks end after a line break
     assert normalise_whitespace(memoryview(raw)) == want
 
 

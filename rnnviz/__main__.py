@@ -1,5 +1,5 @@
 """``python -m rnnviz`` runs the command line (the window with no arguments)."""
 
-from rnnviz.cli import main
+from rnnviz.cli import entry
 
-raise SystemExit(main())
+entry()

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from rnnviz import __version__
 
@@ -86,6 +88,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("rnnviz: interrupted.", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader left (rnnviz inspect FILE | head): stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes stdout
+        return 141  # 128 + SIGPIPE, as a program killed by the signal
     except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
         if debug:
             raise
@@ -97,5 +103,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
+def entry() -> NoReturn:
+    """The ``rnnviz`` program: :func:`main`, then the end of the process.
+
+    When the window ran, the process ends through :func:`rnnviz.gui.app.end_process`
+    (no Python finalization, which crashed in PySide's clean-up now and then); otherwise as
+    usual.
+    """
+    code = main()
+    app = sys.modules.get("rnnviz.gui.app")
+    if app is not None and app.event_loop_ran:
+        app.end_process(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())
+    entry()

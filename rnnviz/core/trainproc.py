@@ -649,6 +649,14 @@ def shared_process() -> TrainingProcess:
         return _shared
 
 
+def close_shared(timeout: float = 2.0) -> None:
+    """Tell the shared process's child to leave now, if one was made (what exit does)."""
+    with _shared_lock:
+        shared = _shared
+    if shared is not None:
+        shared.close(timeout)
+
+
 def free_process(current: TrainingProcess | None = None) -> TrainingProcess:
     """A process for a new job: ``current`` when it runs and is free, else the shared one
     when it is free, else a new one (a second window training at the same time)."""

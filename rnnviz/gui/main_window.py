@@ -55,6 +55,8 @@ DEFAULT_SIZE = (1600, 1000)
 to fit a smaller screen (see :func:`default_size`)."""
 FRAME_ROOM = (16, 48)
 """Pixels of the screen left for the window manager's frame and title bar."""
+FORECAST_MIN_PX = 400
+"""Height the Forecast dock keeps in the default layout of a short window (up to 60% of it)."""
 PROGRESS_INTERVAL_S = 0.25
 """While training runs, the progress bar changes at most this often (it repaints at once)."""
 
@@ -336,11 +338,14 @@ class MainWindow(WindowActions, WindowFiles, QMainWindow):
             first = int(rest * 0.44)
             self.resizeDocks([self.docks["loss"], self.docks["forecast"]], [first, rest - first],
                              Qt.Orientation.Horizontal)
-        # the lower row (gates: one heatmap per gate) needs the height more than the upper
+        # the lower row (gates: one heatmap per gate) needs the height more than the upper;
+        # but the forecast view holds a plot over a table of eight rows (about 160 px), so in
+        # a short window its dock keeps FORECAST_MIN_PX (at 1264x752 its plot was a 30 px strip)
         top = int(h * 0.43)
+        tops = {"loss": top, "forecast": max(top, min(int(h * 0.6), FORECAST_MIN_PX))}
         for a, b in (("loss", "gates"), ("forecast", "gradients")):
             if a in self.docks and b in self.docks:
-                self.resizeDocks([self.docks[a], self.docks[b]], [top, h - top],
+                self.resizeDocks([self.docks[a], self.docks[b]], [tops[a], h - tops[a]],
                                  Qt.Orientation.Vertical)
 
     def _connect(self) -> None:

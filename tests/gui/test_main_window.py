@@ -702,6 +702,18 @@ def test_help_dialogs_open_for_real(qtbot):
 
 
 # ---------------------------------------------------------------------- start-up
+def test_in_a_short_window_the_forecast_dock_keeps_room_for_its_plot_and_table(qtbot, window):
+    # at 1264x752 the default layout gave the forecast view 290 px: its 8-row table left
+    # the plot a 30 px strip
+    window.resize(1264, 752)
+    window.reset_layout()
+    qtbot.waitUntil(lambda: window.docks["forecast"].height() >= 380)
+    assert window.docks["gradients"].height() >= 200  # and the view under it still shows
+    window.resize(1600, 1000)
+    window.reset_layout()  # a tall window keeps the usual split (the lower row is taller)
+    qtbot.waitUntil(lambda: window.docks["gates"].height() > window.docks["loss"].height())
+
+
 def test_default_size_fits_a_small_screen_and_keeps_1600x1000_on_a_big_one():
     from PySide6.QtCore import QRect
 

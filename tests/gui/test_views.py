@@ -603,7 +603,21 @@ def test_gates_view_timeline_follows_the_latest_only_at_the_right_end(qtbot):
     history.add(probe("lstm", step=40, seed=40))
     view.render(history)
     assert view.trace is history.snapshots[-1].trace  # at the end: follows
-    assert "5/5" in view.timeline.label.text() and "step 40" in view.timeline.label.text()
+    assert "5/5" in view.timeline.label.full_text and "step 40" in view.timeline.label.full_text
+
+
+def test_in_a_narrow_view_the_timeline_slider_keeps_its_width_and_the_label_shortens(qtbot):
+    # at 1264x752 the label's long text squeezed the slider to a bare handle
+    view = make_view(qtbot, GatesView)
+    view.render(history_of([probe("lstm", step=s, seed=s) for s in (0, 10)]))
+    view.resize(380, 500)
+    qtbot.waitUntil(lambda: view.width() == 380)
+    bar = view.timeline
+    assert bar.slider.width() >= 90
+    assert bar.label.full_text.startswith("probe 2/2") and "step 10" in bar.label.full_text
+    shown = bar.label.text()
+    assert shown.endswith("…") and len(shown) < len(bar.label.full_text)
+    assert bar.label.toolTip() == bar.label.full_text
 
 
 def test_gates_view_plays_and_scrubs_the_cursor(qtbot):

@@ -424,6 +424,32 @@ def window_labels(starts: np.ndarray) -> list[str]:
     return [f"window {i + 1} (row {int(s)})" for i, s in enumerate(np.asarray(starts).ravel())]
 
 
+class ElidedLabel(QLabel):
+    """A one-line label whose text ends in "…" when longer than the label is wide; the whole
+    text is in its tooltip and in :attr:`full_text`."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.full_text = ""
+        self.setMinimumWidth(1)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+
+    def set_full_text(self, text: str) -> None:
+        """Show ``text`` (elided to the label's width)."""
+        self.full_text = text
+        self._elide()
+
+    def _elide(self) -> None:
+        shown = self.fontMetrics().elidedText(self.full_text, Qt.TextElideMode.ElideRight,
+                                              max(self.width(), 1))
+        self.setText(shown)
+        self.setToolTip(self.full_text if shown != self.full_text else "")
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._elide()
+
+
 class SnapshotSlider(QWidget):
     """A training-timeline slider over ``history.snapshots``.
 
@@ -445,10 +471,12 @@ class SnapshotSlider(QWidget):
             "Replay the probes recorded during training: left = first probe, right = latest. "
             "At the right end the view follows new probes as they arrive."
         )
-        self.label = QLabel("no probe yet")
-        self.label.setMinimumWidth(220)
-        lay.addWidget(self.slider, 1)
-        lay.addWidget(self.label)
+        self.slider.setMinimumWidth(90)  # a long label squeezed it to a handle in small docks
+        self.label = ElidedLabel(self)
+        self.label.set_full_text("no probe yet")
+        self.label.setMinimumWidth(100)
+        lay.addWidget(self.slider, 3)
+        lay.addWidget(self.label, 2)
         self._steps: list[int] = []
         self._snapshots: list[Any] = []
         self.slider.valueChanged.connect(self._on_slider_value_changed)
@@ -488,11 +516,11 @@ class SnapshotSlider(QWidget):
 
     def _set_label(self, snap: Any, idx: int, n: int) -> None:
         if snap is None:
-            self.label.setText("no probe yet")
+            self.label.set_full_text("no probe yet")
             return
         loss = getattr(snap.trace, "loss", float("nan"))
         loss_txt = f" · loss {loss:.3g}" if np.isfinite(loss) else ""
-        self.label.setText(
+        self.label.set_full_text(
             f"probe {idx + 1}/{n} · epoch {snap.epoch} · step {snap.step}{loss_txt}"
         )
 

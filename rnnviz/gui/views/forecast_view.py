@@ -12,8 +12,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHeaderView,
-    QLabel,
-    QSizePolicy,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -24,7 +22,14 @@ from PySide6.QtWidgets import (
 from rnnviz.core.events import ForecastReady
 from rnnviz.core.history import RunHistory
 from rnnviz.gui import export, theme
-from rnnviz.gui.views.base import BaseView, TextStrip, f32, fill_combo, fit_legend_columns
+from rnnviz.gui.views.base import (
+    BaseView,
+    ElidedLabel,
+    TextStrip,
+    f32,
+    fill_combo,
+    fit_legend_columns,
+)
 
 METRICS = (("mae", "MAE"), ("rmse", "RMSE"), ("mase", "MASE"), ("smape", "sMAPE"))
 """Metric keys of ``ForecastReady.metrics`` and their column titles."""
@@ -67,32 +72,6 @@ default), in the data's units: MAE and RMSE (lower is better), MASE (below 1 bea
 last-value forecast on the training part) and sMAPE (percent). If a baseline wins, the model
 is not yet worth using.</p>
 """
-
-
-class ElidedLabel(QLabel):
-    """A one-line label whose text ends in "…" when longer than the label is wide; the whole
-    text is in its tooltip and in :attr:`full_text`."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.full_text = ""
-        self.setMinimumWidth(1)
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-
-    def set_full_text(self, text: str) -> None:
-        """Show ``text`` (elided to the label's width)."""
-        self.full_text = text
-        self._elide()
-
-    def _elide(self) -> None:
-        shown = self.fontMetrics().elidedText(self.full_text, Qt.TextElideMode.ElideRight,
-                                              max(self.width(), 1))
-        self.setText(shown)
-        self.setToolTip(self.full_text if shown != self.full_text else "")
-
-    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
-        super().resizeEvent(event)
-        self._elide()
 
 
 def _pretty(name: str) -> str:

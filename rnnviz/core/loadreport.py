@@ -298,7 +298,7 @@ _DELIMITER_NAMES = {
     ";": "semicolon ';'",
     "\t": "tab",
     "|": "pipe '|'",
-    " ": "space",
+    " ": "spaces (runs of spaces or tabs)",
 }
 
 

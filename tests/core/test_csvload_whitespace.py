@@ -60,10 +60,10 @@ def test_inspect_names_the_delimiter_in_words(tmp_path, capsys):
     r = inspect_csv(p)
     assert r.ok and r.to_dict()["dialect"]["delimiter"] == " "
     assert f"delimiter {delimiter_name(' ')}" in render_text(r)
-    assert delimiter_name(" ") == "space"
+    assert delimiter_name(" ") == "spaces (runs of spaces or tabs)"
     assert main(["inspect", str(p)]) == 0
     out = capsys.readouterr().out
-    assert "usable - 5 rows, 3 columns" in out and "delimiter space" in out
+    assert "usable - 5 rows, 3 columns" in out and "delimiter spaces (runs of spaces or tabs)" in out
 
 
 def test_numpy_savetxt_with_header(tmp_path):

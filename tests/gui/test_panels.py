@@ -176,6 +176,21 @@ def test_table_columns_report_and_preview_are_shown(qtbot, data_panel, tmp_path)
     assert float(m.data(m.index(3, 1))) == pytest.approx(frame["temp"][3], rel=1e-5)
 
 
+@pytest.mark.parametrize(("text", "named"), [
+    ("date value\n2022-01-01 1.5\n2022-01-02 2.5\n2022-01-03 3.5\n",
+     "delimiter: spaces (runs of spaces or tabs)"),
+    ("date\tvalue\n2022-01-01\t1.5\n2022-01-02\t2.5\n2022-01-03\t3.5\n", "delimiter: tab"),
+    ("date;value\n2022-01-01;1,5\n2022-01-02;2,5\n2022-01-03;3,5\n",
+     "delimiter: semicolon ';'"),
+])
+def test_the_report_names_the_delimiter_in_words(qtbot, data_panel, tmp_path, text, named):
+    # the report showed ' ' and '\t' (Python's repr) for spaces and tabs
+    path = tmp_path / "d.txt"
+    path.write_text(text)
+    data_panel.set_table(path, load_csv(path))
+    assert named in data_panel.report_view.toPlainText()
+
+
 def test_warnings_are_visible_in_the_banner_and_the_report(qtbot, data_panel, tmp_path):
     path = tmp_path / "gappy.csv"
     path.write_text("date,value\n2022-01-03,3\n2022-01-01,1\n2022-01-02,\n2022-01-04,4\n"

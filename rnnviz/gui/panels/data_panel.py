@@ -125,6 +125,17 @@ class FrameModel(QAbstractTableModel):
         return str(section + 1)
 
 
+def _dialect_value(key: str, value: object) -> str:
+    """A dialect value in words for the report (the delimiter named, not ``' '``)."""
+    if key == "delimiter" and isinstance(value, str):
+        from rnnviz.core.loadreport import delimiter_name
+
+        return html.escape(delimiter_name(value))
+    if value is None:
+        return "none"
+    return f"<code>{html.escape(repr(value) if isinstance(value, str) else str(value))}</code>"
+
+
 def report_html(report: dict[str, Any], path: str | None = None) -> str:
     """Plain HTML of an inspect report (``LoadReport.to_dict()``).
 
@@ -147,7 +158,7 @@ def report_html(report: dict[str, Any], path: str | None = None) -> str:
     dialect = report.get("dialect") or {}
     if isinstance(dialect, dict) and dialect:
         items = "".join(
-            f"<li>{e(str(k)).replace('_', ' ')}: <code>{e(repr(v) if isinstance(v, str) else str(v))}</code></li>"
+            f"<li>{e(str(k)).replace('_', ' ')}: {_dialect_value(k, v)}</li>"
             for k, v in dialect.items()
         )
         parts.append(f"<p><b>How the file was read</b></p><ul>{items}</ul>")

@@ -6,6 +6,7 @@ import re
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QObject, Slot
 from PySide6.QtWidgets import QMessageBox
 
 from rnnviz.core.events import BatchDone, EpochDone, ProbeReady, Started
@@ -181,21 +182,27 @@ def test_status_subtitle_and_probes_count_epochs_as_the_engine(qtbot):
     seen: dict[str, dict[str, object]] = {}  # label -> latest engine event of each kind
     real = session._on_worker_emitted
 
-    def record(label, item):
-        kinds = seen.setdefault(label, {"epochs_done": 0})
-        if isinstance(item, BatchDone):
-            kinds["batch"] = item
-        elif isinstance(item, ProbeReady):
-            kinds["probe"] = item
-            if item.epoch == 2:
-                session.pause()  # stay in the middle of epoch 2 (32 batches are left)
-        elif isinstance(item, EpochDone):
-            kinds["epochs_done"] = item.epoch
-        elif isinstance(item, Started):
-            kinds["started"] = item
-        real(label, item)
+    class Recorder(QObject):
+        """Notes each engine event on its way to the session, on the GUI thread (a plain
+        function as the slot would run on the worker's thread with RNNVIZ_TRAIN_IN_THREAD)."""
 
-    session._on_worker_emitted = record
+        @Slot(str, object)
+        def record(self, label, item):
+            kinds = seen.setdefault(label, {"epochs_done": 0})
+            if isinstance(item, BatchDone):
+                kinds["batch"] = item
+            elif isinstance(item, ProbeReady):
+                kinds["probe"] = item
+                if item.epoch == 2:
+                    session.pause()  # stay in the middle of epoch 2 (many batches are left)
+            elif isinstance(item, EpochDone):
+                kinds["epochs_done"] = item.epoch
+            elif isinstance(item, Started):
+                kinds["started"] = item
+            real(label, item)
+
+    recorder = Recorder(win)
+    session._on_worker_emitted = recorder.record
     checks: list[tuple[str, int, str, int, int]] = []  # mid-epoch frames: what showed, truth
     mismatches: list[str] = []
 

@@ -51,6 +51,7 @@ class RunHistory:
     def clear(self) -> None:
         """Forget everything (a new run)."""
         self.started: Started | None = None
+        self.last_batch: BatchDone | None = None  # the latest batch (its epoch, its step)
         # per-batch columns live in growing numpy buffers (capacity doubles), so reading
         # them costs O(1) per redraw instead of rebuilding arrays from lists
         self._n = 0
@@ -84,6 +85,7 @@ class RunHistory:
             for name, value in row.items():
                 self._buf[name][n] = value
             self._n = n + 1
+            self.last_batch = event
         elif isinstance(event, EpochDone):
             self.epochs.append(event)
         elif isinstance(event, ProbeReady):

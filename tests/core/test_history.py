@@ -70,3 +70,20 @@ def test_smooth_is_a_trailing_mean_that_skips_nan():
 def test_unknown_events_are_refused():
     with pytest.raises(TypeError):
         RunHistory().add("not an event")
+
+
+def test_last_batch_is_the_latest_batch_event_until_cleared():
+    h = RunHistory()
+    assert h.last_batch is None
+    first = BatchDone(epoch=1, batch=3, step=3, loss=0.5, grad_norm=1.0, group_norms={},
+                      lr=1e-3)
+    second = BatchDone(epoch=2, batch=1, step=4, loss=0.4, grad_norm=1.0, group_norms={},
+                       lr=1e-3)
+    h.add(first)
+    h.add(EpochDone(epoch=1, step=3, train_loss=0.5, val_loss=0.6, lr=1e-3, grad_norm=1.0,
+                    seconds=0.1, metrics={}, improved=True))
+    assert h.last_batch is first  # an epoch's end does not change it
+    h.add(second)
+    assert h.last_batch is second and h.last_batch.epoch == 2
+    h.clear()
+    assert h.last_batch is None

@@ -128,17 +128,10 @@ def current_epoch(history: RunHistory) -> int:
     """The epoch the history's last batch belongs to, 1-based, 0 before the first batch.
 
     Counted as the engine's ``BatchDone.epoch`` and ``ProbeReady.epoch`` and the main window's
-    status bar count: the epoch being trained, not the number of epochs finished. Every epoch
-    of :func:`rnnviz.core.training.train` runs ``Started.batches_per_epoch`` batches (only
-    Stop or a divergence end one early, and they end the run), so the epoch follows from the
-    last batch's global step.
+    status bar count: the epoch being trained, not the number of epochs finished.
     """
-    n = history.n_batches
-    s = history.started
-    if n == 0 or s is None or s.batches_per_epoch <= 0:
-        return 0
-    step = int(history.batch_arrays()["step"][n - 1])
-    return (step - 1) // s.batches_per_epoch + 1
+    last = history.last_batch
+    return 0 if last is None else int(last.epoch)
 
 
 class CompareView(BaseView):

@@ -8,6 +8,7 @@ listens.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -66,6 +67,10 @@ class BatchDone:
         Gradient norm per parameter group: ``input``, ``recurrent``, ``bias``, ``head``.
     lr : float
         Learning rate used for this step.
+    elapsed : float
+        Seconds of training since the run began, on the engine's clock, time spent paused
+        left out (NaN when unknown). Rates computed from it do not depend on when the
+        events reach a window.
     """
 
     epoch: int
@@ -75,6 +80,7 @@ class BatchDone:
     grad_norm: float
     group_norms: dict[str, float]
     lr: float
+    elapsed: float = math.nan
 
 
 @dataclass(frozen=True)

@@ -322,22 +322,40 @@ def _diverged_message(what: str, value: float, step: int, epoch: int, lr: float,
             "Unscaled or extreme input values can also cause this.")
 
 
+USELESS_LOSS_FACTOR = 10.0
+"""After a divergence, the best epoch's weights count as useless when its loss is more than
+this many times the loss of always predicting the training mean."""
+
+
 def _recover(model: nn.Module, params: list[torch.Tensor], snapshot: list[torch.Tensor],
-             best_state: dict[str, torch.Tensor] | None, best_epoch: int,
-             best_loss: float) -> str:
-    """Put back usable weights after a divergence; says which, for the message.
+             best_state: dict[str, torch.Tensor] | None, best_epoch: int, best_loss: float,
+             mean_loss: float | None, epoch: int) -> tuple[str, int]:
+    """Put back usable weights after a divergence; say which, for the message.
 
     The best epoch's weights when they were kept (``restore_best``): the steps just before
     a divergence often have finite but already exploding weights (losses of 1e30 and
-    forecasts to match). Otherwise the last finite step's.
+    forecasts to match). Otherwise the last finite step's. When even the best epoch's loss
+    is far above the mean baseline's, the message says the weights are not worth keeping.
+
+    Returns
+    -------
+    str
+        What the model now holds, for the message.
+    int
+        The epoch those weights come from.
     """
     if best_state is not None:
         model.load_state_dict(best_state)
+        if (mean_loss is not None and math.isfinite(mean_loss) and mean_loss > 0
+                and not best_loss <= USELESS_LOSS_FACTOR * mean_loss):
+            return (f"no epoch reached a useful loss (the best, epoch {best_epoch}, had "
+                    f"{best_loss:.3g}, against {mean_loss:.3g} for always predicting the mean), "
+                    "so the model is not worth keeping", best_epoch)
         return (f"the weights of epoch {best_epoch}, the best so far (loss {best_loss:.4g}), "
-                "were restored")
+                "were restored", best_epoch)
     if not _finite_params(params):
         _restore(params, snapshot)
-    return "the weights of the last finite step were kept"
+    return "the weights of the last finite step were kept", epoch
 
 
 def train(data: WindowSplits, run: RunConfig, *, control: TrainingControl | None = None,
@@ -412,6 +430,7 @@ def train(data: WindowSplits, run: RunConfig, *, control: TrainingControl | None
     snapshot = [p.detach().clone() for p in params]
 
     baseline_losses, dense, season = _baselines(data, run)
+    mean_loss = baseline_losses.get("mean")
     notes = [model.speed_note] if getattr(model, "speed_note", "") else []
     notes += list(getattr(model, "notes", ()))
     if tc.threads is not None:
@@ -463,6 +482,8 @@ def train(data: WindowSplits, run: RunConfig, *, control: TrainingControl | None
     step = 0
     epoch = 0
     best_loss, best_epoch, best_state = math.inf, 0, None
+    waited = 0.0  # seconds spent paused (left out of BatchDone.elapsed)
+    weights_epoch = 0  # after a divergence: the epoch whose weights the model holds
     bad_epochs = 0
     reason = "completed"
     clip = tc.clip_norm is not None or tc.clip_value is not None
@@ -477,7 +498,10 @@ def train(data: WindowSplits, run: RunConfig, *, control: TrainingControl | None
         losses: list[float] = []
         norms: list[float] = []
         for b in range(bpe):
-            if not control._turn():
+            tw = time.perf_counter()
+            go_on = control._turn()
+            waited += time.perf_counter() - tw  # paused: not training time
+            if not go_on:
                 reason = "stopped"
                 break
             new_lr = control._take_lr()
@@ -500,7 +524,8 @@ def train(data: WindowSplits, run: RunConfig, *, control: TrainingControl | None
             if not (math.isfinite(v[0]) and math.isfinite(v[1])):
                 what, bad = ("loss", v[0]) if not math.isfinite(v[0]) else ("gradient", v[1])
                 opt.zero_grad(set_to_none=True)
-                kept = _recover(model, params, snapshot, best_state, best_epoch, best_loss)
+                kept, weights_epoch = _recover(model, params, snapshot, best_state,
+                                               best_epoch, best_loss, mean_loss, epoch)
                 yield Diverged(step=step, epoch=epoch, batch=b + 1, what=what,
                                message=_diverged_message(what, bad, step, epoch, lr, clip, kept))
                 reason = "diverged"
@@ -517,7 +542,8 @@ def train(data: WindowSplits, run: RunConfig, *, control: TrainingControl | None
             losses.append(v[0])
             norms.append(v[1])
             yield BatchDone(epoch=epoch, batch=b + 1, step=step, loss=v[0], grad_norm=v[1],
-                            group_norms=dict(zip(GROUPS, v[2:], strict=True)), lr=lr)
+                            group_norms=dict(zip(GROUPS, v[2:], strict=True)), lr=lr,
+                            elapsed=time.perf_counter() - t0 - waited)
             if probing:
                 due = (step % tc.probe_every_batches == 0 if tc.probe_every_batches is not None
                        else time.perf_counter() >= next_probe_at)
@@ -534,7 +560,8 @@ def train(data: WindowSplits, run: RunConfig, *, control: TrainingControl | None
         # ---- end of epoch
         val_loss, val_pred = evaluate(model, val_src, tc.loss)
         if val_src.n and not math.isfinite(val_loss):
-            kept = _recover(model, params, snapshot, best_state, best_epoch, best_loss)
+            kept, weights_epoch = _recover(model, params, snapshot, best_state, best_epoch,
+                                           best_loss, mean_loss, epoch)
             yield Diverged(step=step, epoch=epoch, batch=len(losses), what="loss",
                            message=_diverged_message("validation loss", val_loss, step, epoch,
                                                      float(opt.param_groups[0]["lr"]), clip,
@@ -579,7 +606,7 @@ def train(data: WindowSplits, run: RunConfig, *, control: TrainingControl | None
         if forecasting and (reason != "stopped" or forecast_cost <= STOPPED_FORECAST_MAX_S):
             yield do_forecast(epoch)
     elif reason == "diverged" and forecasting and step > 1:
-        yield do_forecast(epoch)  # the restored weights
+        yield do_forecast(weights_epoch)  # the restored weights, named by their epoch
     model.train()
     yield Finished(reason=reason, epochs_run=epoch, steps=step, best_epoch=best_epoch,
                    best_val_loss=float(best_loss) if best_epoch else math.nan,

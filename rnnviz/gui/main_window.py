@@ -794,10 +794,18 @@ class MainWindow(WindowActions, WindowFiles, QMainWindow):
                        "diverged": "stopped: it diverged"}
             best = (f"; best validation loss {finished.best_val_loss:.4g} at epoch "
                     f"{finished.best_epoch}" if finished.best_epoch else "")
-            self.state_label.setText(
-                f"Training {reasons.get(finished.reason, finished.reason)} after "
-                f"{finished.epochs_run} epoch(s), {finished.steps} batches, "
-                f"{finished.seconds:.1f} s{best}.")
+            d = self.session.history.diverged
+            if finished.reason == "diverged" and d is not None:
+                # the batch that diverged was not trained: count the ones the views show
+                self.state_label.setText(
+                    f"Training diverged at batch {d.step} (epoch {d.epoch}): "
+                    f"{self.session.history.n_batches} batches trained in "
+                    f"{finished.seconds:.1f} s{best}.")
+            else:
+                self.state_label.setText(
+                    f"Training {reasons.get(finished.reason, finished.reason)} after "
+                    f"{finished.epochs_run} epoch(s), {finished.steps} batches, "
+                    f"{finished.seconds:.1f} s{best}.")
         self._update_status()
 
     def _update_actions(self) -> None:

@@ -87,6 +87,8 @@ follow in the next frames, stalest first), so one frame never blocks input for l
 MAX_INTERVAL_MS = 250
 """Longest redraw interval (4 Hz) however slow the views are."""
 
+RATE_WINDOW_S = 3.0
+"""The status bar's batches per second are counted over about this many seconds of training."""
 WINDOW_FORECAST_SHARE = 0.25
 """The window shows the recursive forecast as it changes: in the training process,
 forecasts may take up to this share of the training time (every epoch when one costs at most
@@ -621,9 +623,11 @@ class TrainingSession(QObject):
         self.history.add(item)
         if isinstance(item, BatchDone):
             self._last_batch = item
-            now = time.perf_counter()
+            # the engine's clock when it has one: events come in bunches (one per frame), so
+            # their arrival times made a rate of 137,205 batches/s out of 12 batches in 0.7 s
+            now = item.elapsed if math.isfinite(item.elapsed) else time.perf_counter()
             self._rate_marks.append((now, item.step))
-            while len(self._rate_marks) > 2 and now - self._rate_marks[0][0] > 3.0:
+            while len(self._rate_marks) > 2 and now - self._rate_marks[0][0] > RATE_WINDOW_S:
                 self._rate_marks.popleft()
         elif isinstance(item, Started):
             self.run_started.emit(item)

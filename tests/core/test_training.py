@@ -373,3 +373,52 @@ def test_sequence_task_trains_without_forecasts():
     assert events[-1].reason == "completed"
     loss, pred = training.evaluate(make_model(data, run), data.test, "mse")
     assert pred.shape == (1, 1, 1) and math.isfinite(loss)
+
+
+def test_batch_elapsed_time_grows_and_leaves_pauses_out(data):
+    # BatchDone.elapsed is the engine's training clock: a window computes its rate from it
+    run = _run(epochs=1)
+    control = TrainingControl()
+    gen = train(data, run, control=control)
+    batches = []
+    for ev in gen:
+        if isinstance(ev, BatchDone):
+            batches.append(ev)
+            if ev.step == 2:
+                control.pause()
+                threading.Timer(0.6, control.resume).start()  # paused 0.6 s before step 3
+            if ev.step == 4:
+                control.stop()
+    elapsed = [b.elapsed for b in batches]
+    assert all(math.isfinite(e) for e in elapsed)
+    assert elapsed == sorted(elapsed)
+    assert elapsed[2] - elapsed[1] < 0.4  # the 0.6 s pause is not training time
+
+
+def test_a_divergence_whose_best_epoch_is_far_above_the_mean_baseline_says_so(data, monkeypatch):
+    # restoring weights whose loss is 1.5e15 is no help: the message must say the model is
+    # not worth keeping, and the forecast names the epoch whose weights it uses
+    real = training.evaluate
+    scores = iter([5e14])  # epoch 1's validation loss: far above the mean baseline's
+
+    def fake(model, windows, loss, **kw):
+        value, pred = real(model, windows, loss, **kw)
+        return next(scores, value), pred
+
+    monkeypatch.setattr(training, "evaluate", fake)
+    run = _run(epochs=3)
+    model = make_model(data, run)
+    events = []
+    for ev in train(data, run, model=model):
+        events.append(ev)
+        if isinstance(ev, BatchDone) and ev.epoch == 2 and ev.batch == 1:
+            with torch.no_grad():
+                model.head.weight.fill_(float("inf"))
+    started = events[0]
+    div = [e for e in events if isinstance(e, Diverged)]
+    assert len(div) == 1 and div[0].epoch == 2
+    msg = div[0].message
+    assert "not worth keeping" in msg and "epoch 1" in msg and "5e+14" in msg
+    assert f"{started.baseline_losses['mean']:.3g}" in msg
+    forecasts = [e for e in events if isinstance(e, ForecastReady)]
+    assert forecasts and forecasts[-1].epoch == 1  # the weights it forecasts with

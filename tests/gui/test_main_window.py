@@ -401,8 +401,14 @@ def test_a_nan_run_shows_the_divergence_dialog(qtbot, window, events, tmp_path):
     fin = train_to_end(qtbot, window)
     assert fin.reason == "diverged"
     diverged = [m for k, _, m in window.dialogs.shown if k == "diverged"]
-    engine_msg = next(e.message for e in events if type(e).__name__ == "Diverged")
-    assert diverged == [engine_msg]
+    d = next(e for e in events if type(e).__name__ == "Diverged")
+    assert diverged == [d.message]
+    # the status line counts what the views show: the batch that diverged was not trained
+    trained = sum(type(e).__name__ == "BatchDone" for e in events)
+    assert trained == d.step - 1
+    status = window.state_label.text()
+    assert f"diverged at batch {d.step} (epoch {d.epoch})" in status
+    assert f"{trained} batches trained" in status
 
 
 def test_an_error_in_the_worker_becomes_one_dialog_and_the_app_stays_usable(qtbot, tmp_path):

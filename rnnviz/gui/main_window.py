@@ -200,6 +200,7 @@ class MainWindow(WindowActions, WindowFiles, QMainWindow):
         self._pending_config: DataConfig | None = None
         self._after_open: list[Callable[[], None]] = []
         self._loaded_model_dir: str | None = None
+        self._loaded_names: tuple[str, ...] | None = None  # the loaded model's input columns
         self.remember_settings = True
         # settings given on the command line: for this launch only (see set_command_line_values)
         self.command_line_values: dict[str, Any] = {}
@@ -704,7 +705,9 @@ class MainWindow(WindowActions, WindowFiles, QMainWindow):
         model = self.session.model_for_continuation()
         if model is None:
             return None
+        names = getattr(self, "_loaded_names", None)
         fits = (getattr(model, "cfg", None) == run.model
+                and (names is None or tuple(names) == tuple(self.splits.feature_names))
                 and getattr(model, "n_features", None) == self.splits.n_features
                 and getattr(model, "n_targets", None) == self.splits.n_targets
                 and getattr(model, "horizon", None) == self.splits.horizon)

@@ -112,14 +112,26 @@ class WindowFiles:
         except RnnvizError as exc:
             self.dialogs.error("Could not load the model", exc.message)
             return False
+        table = self.data_panel.table
+        columns = {str(c) for c in getattr(table, "numeric_columns", ())}
+        missing = [n for n in loaded.feature_names if n not in columns]
+        if table is not None and missing:
+            # continuing a model on other columns would train it on data it never read
+            self.dialogs.error(
+                "The model does not fit the open file",
+                f"This model reads the column(s) {', '.join(loaded.feature_names)}; the open "
+                f"file has no {', '.join(missing)}. Open a file with those columns first, then "
+                "load the model; or train a new model on this file.")
+            return False
         run = loaded.run
         self.model_panel.set_config(run)
-        if self.data_panel.table is not None:
+        if table is not None:
             self.data_panel.set_data_config(run.data)
             self.prepare_data()
         self.session.reset()
         self.session.set_loaded_model(loaded.model)
         self._loaded_model_dir = str(folder)
+        self._loaded_names = tuple(loaded.feature_names)
         self._update_actions()
         self.state_label.setText(
             f"Loaded the model in {Path(folder).name}: press Start to continue training it on "

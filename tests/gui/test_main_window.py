@@ -553,6 +553,25 @@ def test_save_model_then_load_it_to_continue(qtbot, window, tmp_path):
     assert window.session.model is loaded
 
 
+def test_a_model_of_other_columns_is_not_loaded_onto_the_open_file(qtbot, window, tmp_path):
+    # a model trained on `load` was continued on a file of `value`: trained on data it never read
+    small_settings(window)
+    open_csv(qtbot, window, write_sine_csv(tmp_path / "sine.csv"))
+    train_to_end(qtbot, window)
+    folder = tmp_path / "model"
+    assert window.save_model(folder) == folder
+    other = tmp_path / "other.csv"
+    pd.read_csv(tmp_path / "sine.csv").rename(columns={"load": "value"}).to_csv(other,
+                                                                               index=False)
+    open_csv(qtbot, window, other)
+    window.reset_training()
+    assert not window.load_model(folder)
+    (kind, title, message), = window.dialogs.shown
+    assert kind == "error" and "load" in message and "value" not in message
+    assert "Open a file with those columns" in message
+    assert window.session.model_for_continuation() is None
+
+
 def test_load_model_from_a_bad_folder_says_so(qtbot, window, tmp_path):
     (tmp_path / "nomodel").mkdir()
     assert not window.load_model(tmp_path / "nomodel")

@@ -128,6 +128,22 @@ def test_training_freezes_everything_but_the_learning_rate(qtbot, model_panel):
     assert not model_panel.is_frozen("hidden")
 
 
+def test_restore_defaults_resets_model_and_training_but_keeps_the_window(qtbot, model_panel):
+    # remembered settings carried a diverging run (RNN, SGD, lr 10) into a class's next launch
+    model_panel.set_config(RunConfig(
+        data=DataConfig(lookback=48, horizon=3),
+        model=ModelConfig(cell="rnn", hidden=8),
+        train=TrainConfig(optimizer="sgd", lr=10.0, epochs=5, threads=1)))
+    model_panel.set_training(True)
+    assert not model_panel.defaults_button.isEnabled()  # frozen like the settings
+    model_panel.set_training(False)
+    qtbot.mouseClick(model_panel.defaults_button, Qt.MouseButton.LeftButton)
+    run = model_panel.run_config()
+    assert run.model == ModelConfig()
+    assert run.train == TrainConfig(threads=1)
+    assert (run.data.lookback, run.data.horizon) == (48, 3)  # suits the data: kept
+
+
 def test_window_settings_signal_their_change(qtbot, model_panel):
     with qtbot.waitSignal(model_panel.window_changed):
         model_panel.set_value("lookback", 12)

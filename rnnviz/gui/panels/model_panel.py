@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QPushButton,
     QScrollArea,
     QSpinBox,
     QVBoxLayout,
@@ -439,6 +440,13 @@ class ModelPanel(QWidget):
         col.addStretch(1)
         scroll.setWidget(inner)
         outer.addWidget(scroll, 1)
+        self.defaults_button = QPushButton("Restore defaults", self)
+        self.defaults_button.setToolTip(
+            "Put every model and training setting back to its default (the settings are "
+            "remembered from one launch to the next: a class's next user starts from these). "
+            "The window settings (lookback, horizon, …) stay as they are: they suit the data.")
+        self.defaults_button.clicked.connect(self.restore_defaults)
+        outer.addWidget(self.defaults_button)
         self.set_config(RunConfig(train=TrainConfig(threads=1)))
 
     # ------------------------------------------------------------------ values
@@ -555,7 +563,17 @@ class ModelPanel(QWidget):
     def set_training(self, training: bool) -> None:
         """Freeze every setting except the learning rate while a run trains."""
         self._training = training
+        self.defaults_button.setEnabled(not training)
         self._update_relevance()
+
+    def restore_defaults(self) -> None:
+        """Every model and training setting back to its default; the window settings
+        (lookback, horizon, step, delay, stride, season) are kept."""
+        if self._training:
+            return
+        window = DataConfig(**{k: v for k, v in self.window_fields().items()
+                               if k in WINDOW_FIELDS})
+        self.set_config(RunConfig(data=window, train=TrainConfig(threads=1)))
 
     def is_frozen(self, name: str) -> bool:
         """True when the setting cannot be edited now."""

@@ -262,7 +262,6 @@ class ForecastView(BaseView):
         self._series = series
         if new:
             self._clear_items()
-            self.plot.enableAutoRange()
         if series is None:
             self._x = None
         else:
@@ -279,7 +278,31 @@ class ForecastView(BaseView):
             fill_combo(self.target_combo, list(series.target_names))
             self.target_combo.setVisible(len(series.target_names) > 1)
         self._use_date_axis(series is not None and getattr(series, "times", None) is not None)
+        if new:
+            self._fit_range_to_series()
         self._redraw()
+
+    def _fit_range_to_series(self) -> None:
+        """Set both axes to the series' rows and the target's values (0..1 without data),
+        then let them follow the data again (auto-range).
+
+        Auto-range alone kept the previous series' range: with it the curves' automatic
+        downsampling saw a view millions of rows wide (the previous file's epoch seconds)
+        and reduced the new curve to no points, so auto-range found nothing to fit.
+        """
+        x0, x1, y0, y1 = 0.0, 1.0, 0.0, 1.0
+        series = self._series
+        if series is not None and self._x is not None and self._x.size:
+            half = 0.5 * self._dt
+            x0, x1 = float(self._x[0]) - half, float(self._x[-1]) + half
+            y = np.asarray(series.raw, dtype=np.float64)[:, self.target_index]
+            y = y[np.isfinite(y)]
+            if y.size:
+                y0, y1 = float(y.min()), float(y.max())
+                if y1 <= y0:
+                    y0, y1 = y0 - 0.5, y1 + 0.5
+        self.plot.getViewBox().setRange(xRange=(x0, x1), yRange=(y0, y1))
+        self.plot.enableAutoRange()
 
     def _use_date_axis(self, dates: bool) -> None:
         if dates == self._uses_dates:
@@ -288,6 +311,8 @@ class ForecastView(BaseView):
         self.plot.setAxisItems({"bottom": axis})
         theme.style_plot(self.plot, x="row", grid=True)
         axis.showLabel(not dates)  # dates need no "time" label: its height goes to the plot
+        if not dates:  # the date axis limited x to its calendar's range: no limit for rows
+            self.plot.getViewBox().setLimits(xMin=-1e307, xMax=1e307)
         self._uses_dates = dates
 
     def _place_part_labels(self) -> None:

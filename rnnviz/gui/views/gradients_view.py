@@ -32,9 +32,19 @@ from rnnviz.gui.views.base import (
     scroll_page,
     set_title,
 )
+from rnnviz.gui.views.loss_view import x_extent
 
 N_EARLIER = 3
 """Earlier probes drawn faded behind the latest."""
+EARLIER_WIDTH = 1.2
+"""Width of the faded lines of earlier probes (px)."""
+
+
+def earlier_pen(layer: int, k: int) -> object:
+    """Pen of the ``k``-th faded line (0 = the oldest, the faintest) of a layer: the layer's
+    colour, more opaque for newer probes."""
+    return theme.pen(theme.palette_color(layer), EARLIER_WIDTH, alpha=50 + 35 * k)
+
 AXIS_WIDTH = 60
 PLOT_MIN_PX = 60
 """Least height of each plot's data area; a shorter view scrolls its page."""
@@ -44,9 +54,9 @@ HELP = """
 <p><b>What you see (top).</b> How strongly the loss reaches back to each time step of the
 input window: ‖∂L/∂h<sub>t</sub>‖, the size of the gradient arriving at the hidden state of
 step t, for the latest probe. The line is the median over the probed windows, the band spans
-their minimum to maximum; one colour per layer. Faded lines are earlier probes, so you can see
-the picture change as training goes on. The y axis is logarithmic: each grid line is ten
-times the one below.</p>
+their minimum to maximum; one colour per layer. Faded lines in the layer's colour are up to
+three earlier probes (the fainter, the older), so you can see the picture change as training
+goes on. The y axis is logarithmic: each grid line is ten times the one below.</p>
 <p><b>How to read it.</b> The loss is computed at the end of the window, so the gradient is
 largest at the right. If the line falls by several decades towards the left, the gradient
 <i>vanishes</i>: the first steps barely change the weights, so the model cannot learn
@@ -125,7 +135,9 @@ class GradientsView(BaseView):
         self.max_curves: list[pg.PlotDataItem] = []
         self.bands: list[pg.FillBetweenItem] = []
         self.earlier_curves: list[list[pg.PlotDataItem]] = []  # [k][layer]
-        self._earlier_sample = pg.PlotDataItem(pen=theme.pen("#999999", 1.2))
+        # the legend's sample is drawn as the newest faded line of the first layer (it was
+        # grey while the lines were in the layer's light colour)
+        self._earlier_sample = pg.PlotDataItem(pen=earlier_pen(0, N_EARLIER - 1))
         self._n_layers = -1
         self._snap_key: tuple[int, int] | None = None
         self._step_columns: dict[str, np.ndarray] = {}
@@ -176,8 +188,7 @@ class GradientsView(BaseView):
         for k in range(N_EARLIER):
             row = []
             for layer in range(n_layers):
-                c = pg.PlotDataItem(pen=theme.pen(theme.palette_color(layer),
-                                                  1.2, alpha=50 + 35 * k), connect="finite")
+                c = pg.PlotDataItem(pen=earlier_pen(layer, k), connect="finite")
                 c.setZValue(-10)
                 self.step_plot.addItem(c)
                 row.append(c)
@@ -220,11 +231,10 @@ class GradientsView(BaseView):
             curve.setData(step, y)
             gcols[f"grad_{g}"] = y
         self._group_columns = gcols
-        s = history.started
         if step.size:
-            self.group_anchor.update(float(step[-1]), [gcols[f"grad_{g}"] for g in GROUPS],
-                                     log_y=True,
-                                     x_max=float(s.epochs * s.batches_per_epoch) if s else None)
+            last = float(b["step"][-1])  # not the float32 copy: exact past 2**24
+            self.group_anchor.update(last, [gcols[f"grad_{g}"] for g in GROUPS], log_y=True,
+                                     x_max=x_extent(history, last))
         else:
             self.group_anchor.reset()
 

@@ -34,13 +34,36 @@ batch; the thick blue line is its trailing moving average over the number of bat
 the legend ("train, 50-batch mean"). Dots joined by lines are per-epoch means: blue for training, orange for
 <b>validation</b> (windows the model never trains on).</p>
 <p><b>Baselines</b> (grey dashed, named with their value in the right margin) are the
-validation loss of simple forecasts on the same windows, e.g. "last value" (tomorrow = today) and "seasonal naive". A model worth having ends
-below them. <b>Purple vertical lines</b> mark learning-rate changes.</p>
+validation loss of simple forecasts on the same windows. A model worth having ends below
+them.</p>
+<ul>
+<li><b>naive</b>: the window's last value, repeated for every step predicted (tomorrow =
+today).</li>
+<li><b>seasonal naive</b>: the value one season earlier (the same hour yesterday for hourly
+data, the same day last week for daily data); shown when the data's time step gives a
+season, or one is set.</li>
+<li><b>mean</b>: the mean of the training targets, the same for every window.</li>
+<li><b>dense</b>: a small fully connected network (one hidden layer of 32 ReLU units) on the
+flattened lookback window, trained briefly on the training windows: what a model without
+recurrence achieves.</li>
+</ul>
+<p><b>Purple vertical lines</b> mark learning-rate changes.</p>
 <p><b>How to read it.</b> Both curves falling: learning. Training falling while validation
 rises: over-fitting (stop earlier, add dropout, or use more data). Flat from the start: the
 learning rate is too low or the model cannot use the inputs. Tick <i>log y</i> when the loss
 spans several decades.</p>
 """
+
+
+def x_extent(history: RunHistory, last: float) -> float | None:
+    """Right end of a plot of the run's batches: the planned number of batches while the run
+    trains (the curve fills the plot like a progress bar), the last batch run once it has
+    ended (stopped or ended early: the planned length left the curve in a tenth of the
+    width); None when neither is known."""
+    if history.finished is not None:
+        return last
+    s = history.started
+    return float(s.epochs * s.batches_per_epoch) if s else None
 
 
 def spread_labels(centres: list[float], size: float, lo: float, hi: float) -> list[float]:
@@ -197,12 +220,10 @@ class LossView(BaseView):
         if (baselines, self.log_check.isChecked()) != self._baseline_key:
             self._set_baselines(baselines)
             self._baseline_key = (baselines, self.log_check.isChecked())
-        s = history.started
         last = float(b["step"][-1]) if b["step"].size else float(e["step"][-1])
         self.anchor.update(last, [loss, smoothed, e_train, e_val,
                                   np.asarray(list(baselines.values()), np.float64)],
-                           log_y=self.log_check.isChecked(),
-                           x_max=float(s.epochs * s.batches_per_epoch) if s else None)
+                           log_y=self.log_check.isChecked(), x_max=x_extent(history, last))
         if history.lr_changes != self._lr_key:
             self._set_lr_changes(list(history.lr_changes))
             self._lr_key = list(history.lr_changes)

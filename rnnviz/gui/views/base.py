@@ -531,6 +531,17 @@ class SnapshotSlider(QWidget):
             self.snapshot_changed.emit(value)
 
 
+def x_extent(history: RunHistory, last: float) -> float | None:
+    """Right end of a plot of the run's batches: the planned number of batches while the run
+    trains (the curve fills the plot like a progress bar), the last batch run once it has
+    ended (stopped or ended early: the planned length left the curve in a tenth of the
+    width); None when neither is known."""
+    if history.finished is not None:
+        return last
+    s = history.started
+    return float(s.epochs * s.batches_per_epoch) if s else None
+
+
 def finite_positive(a: np.ndarray) -> np.ndarray:
     """Copy as float32 C-contiguous with non-positive and non-finite values set to NaN
     (for log axes)."""

@@ -31,8 +31,8 @@ from rnnviz.gui.views.base import (
     row_legend,
     scroll_page,
     set_title,
+    x_extent,
 )
-from rnnviz.gui.views.loss_view import x_extent
 
 N_EARLIER = 3
 """Earlier probes drawn faded behind the latest."""

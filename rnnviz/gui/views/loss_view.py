@@ -20,6 +20,7 @@ from rnnviz.gui.views.base import (
     f32,
     fit_legend_columns,
     row_legend,
+    x_extent,
 )
 
 BASELINE_LEADER_PX = 8.0
@@ -53,17 +54,6 @@ rises: over-fitting (stop earlier, add dropout, or use more data). Flat from the
 learning rate is too low or the model cannot use the inputs. Tick <i>log y</i> when the loss
 spans several decades.</p>
 """
-
-
-def x_extent(history: RunHistory, last: float) -> float | None:
-    """Right end of a plot of the run's batches: the planned number of batches while the run
-    trains (the curve fills the plot like a progress bar), the last batch run once it has
-    ended (stopped or ended early: the planned length left the curve in a tenth of the
-    width); None when neither is known."""
-    if history.finished is not None:
-        return last
-    s = history.started
-    return float(s.epochs * s.batches_per_epoch) if s else None
 
 
 def spread_labels(centres: list[float], size: float, lo: float, hi: float) -> list[float]:

@@ -36,7 +36,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="continue this file's data (default: the data the model was trained on)")
     parser.add_argument("--steps", type=int, required=True, metavar="N",
                         help=f"rows to forecast, 1 to {MAX_STEPS:,}")
-    parser.add_argument("--out", required=True, metavar="forecast.csv", help="CSV file to write")
+    parser.add_argument("--out", required=True, metavar="forecast.csv",
+                        help="CSV file to write (an existing one is refused without --overwrite)")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
     parser.add_argument("--mode", choices=("window", "state"), default="window",
                         help="window: each step re-reads the last lookback rows, as in training "
                         "(default); state: carry the recurrent state, faster for long forecasts")
@@ -94,11 +96,14 @@ def _run(args: argparse.Namespace) -> int:
     from rnnviz.core.checkpoint import load_model
     from rnnviz.core.errors import ConfigError, DataError
     from rnnviz.core.forecast import format_times, format_value, future_forecast, future_times
+    from rnnviz.core.runner import check_out_file
     from rnnviz.core.scaling import Scaler
 
     if not 1 <= args.steps <= MAX_STEPS:
         raise ConfigError("out_of_range",
                           f"--steps must be from 1 to {MAX_STEPS:,}; got {args.steps:,}.")
+    check_out_file(args.out, what="the forecast", example="forecast.csv",
+                   overwrite=bool(getattr(args, "overwrite", False)))
     loaded = load_model(args.model_dir)
     model = loaded.model
     dcfg = loaded.run.data

@@ -3,7 +3,7 @@
 ::
 
     rnnviz lesson --list
-    rnnviz lesson NAME --out DIR [--quick] [--set lag=30 ...] [--threads N]
+    rnnviz lesson NAME --out DIR [--overwrite] [--quick] [--set lag=30 ...] [--threads N]
     rnnviz lesson NAME --screenshot PATH [--compare-screenshot PATH] [--quick]
 
 The headless run trains the lesson's models side by side (same windows, seed and batches)
@@ -43,7 +43,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add this command's arguments."""
     parser.add_argument("name", nargs="?", help="lesson name (see --list) or a lesson .json file")
     parser.add_argument("--list", action="store_true", help="list the lessons and exit")
-    parser.add_argument("--out", metavar="DIR", help="folder for results.json and the figures")
+    parser.add_argument("--out", metavar="DIR", help="folder for results.json and the figures "
+                        "(created; one that already holds files is refused without --overwrite)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="write into an --out folder that already holds files")
     parser.add_argument("--quick", action="store_true",
                         help="tiny budget (a few seconds): for tests and previews, not for results")
     parser.add_argument("--set", dest="values", action="append", default=[], metavar="NAME=VALUE",
@@ -82,6 +85,13 @@ def run(args: argparse.Namespace) -> int:
     if not args.out:
         raise ConfigError("no_out", "Say where to write the results with --out DIR.")
     out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise ConfigError("out_is_file", f"--out {out} is an existing file, not a folder. "
+                          "Choose a folder name (it is created if missing).")
+    from rnnviz.core.runner import refuse_existing
+
+    refuse_existing(out, what="the lesson's results",
+                    overwrite=bool(getattr(args, "overwrite", False)))
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

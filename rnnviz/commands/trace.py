@@ -38,7 +38,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help="probe the window ending at or just before TIME (a date/time, "
                             "or a row number when the data have no time column)")
     parser.add_argument("--out", default="trace.npz", metavar="trace.npz",
-                        help="where to write the arrays (default: trace.npz)")
+                        help="where to write the arrays (default: trace.npz; an existing file "
+                        "is refused without --overwrite)")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
     parser.add_argument("--device", default="cpu", choices=("cpu", "cuda", "auto"),
                         help="where to run the model (default: cpu)")
 
@@ -51,11 +53,14 @@ def run(args: argparse.Namespace) -> int:
     from rnnviz.core.csvload import load_csv
     from rnnviz.core.errors import DataError
     from rnnviz.core.probes import probe
+    from rnnviz.core.runner import check_out_file
     from rnnviz.core.trace import save_trace
 
     n_windows = 4 if args.windows is None else args.windows
     if n_windows < 1:
         raise DataError("bad_option", f"--windows must be 1 or more; got {n_windows}.")
+    check_out_file(args.out, what="the trace", example="trace.npz",
+                   overwrite=bool(getattr(args, "overwrite", False)))
     loaded = load_model(args.model_dir, device=args.device)
     table = load_csv(args.csv)
     series, windows = _windows(loaded, table)

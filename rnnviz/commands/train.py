@@ -17,6 +17,8 @@ import math
 import re
 import sys
 import time
+from dataclasses import replace
+from pathlib import Path
 from typing import Any, TextIO
 
 from rnnviz.core.config import (
@@ -97,7 +99,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add this command's arguments."""
     parser.add_argument("file", metavar="FILE.csv", help="the CSV file to learn from")
     parser.add_argument("--out", required=True, metavar="DIR",
-                        help="folder for the model, metrics, forecast and figures (created)")
+                        help="folder for the model, metrics, forecast and figures (created; "
+                        "one that already holds files is refused without --overwrite)")
     d = parser.add_argument_group("data")
     d.add_argument("--target", metavar="COL", help="column to forecast (default: the first numeric column)")
     d.add_argument("--time", metavar="COL", help="time column (default: the one detected)")
@@ -107,7 +110,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     d.add_argument("--split", nargs=3, type=float, metavar=("TRAIN", "VAL", "TEST"),
                    help="chronological fractions (default 0.7 0.15 0.15)")
     d.add_argument("--scaler", choices=SCALERS, help="scaling fitted on the training part (default standard)")
-    d.add_argument("--lookback", type=int, metavar="N", help="time steps the model sees (default 24)")
+    d.add_argument("--lookback", type=int, metavar="N", help="time steps the model sees (default 24; a bundled sample's own for its file)")
     d.add_argument("--horizon", type=int, metavar="N", help="steps predicted at once (default 1)")
     d.add_argument("--step", type=int, metavar="N", help="sampling stride inside a window (default 1)")
     d.add_argument("--delay", type=int, metavar="N", help="extra steps between window and target (default 0)")
@@ -136,18 +139,63 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     t.add_argument("--device", choices=DEVICES, help="cpu (default), cuda or auto")
     o = parser.add_argument_group("output")
     o.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
+    o.add_argument("--overwrite", action="store_true",
+                   help="write into an --out folder that already holds files, replacing a "
+                   "previous run's (files of other names are kept)")
     o.add_argument("--quiet", action="store_true", help="no progress display")
 
 
-def build_run(args: argparse.Namespace) -> RunConfig:
+def sample_settings(path: str, args: argparse.Namespace) -> tuple[dict[str, Any], str | None]:
+    """A bundled sample's recommended data settings that no option on the command line sets.
+
+    ``rnnviz train resources/data/electricity_halfhourly.csv`` then trains with the settings
+    the window uses for that file (lookback 48...), so both give the same numbers; an option
+    given on the command line replaces the sample's value.
+
+    Returns
+    -------
+    fields : dict
+        DataConfig fields to use unless given (empty for a file that is no sample).
+    note : str or None
+        What was applied, for the user (None when nothing was).
+    """
+    from rnnviz.core.samples import sample_for_path
+
+    sample = sample_for_path(path)
+    if sample is None:
+        return {}, None
+    given = {name for dest, (section, name) in _FIELDS.items()
+             if section == "data" and getattr(args, dest, None) is not None}
+    plain = DataConfig()
+    fields = {k: v for k, v in sample.data_config().to_dict().items()
+              if k not in given and getattr(plain, k) != (tuple(v) if isinstance(v, list) else v)}
+    fields = {k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()}
+    if not fields:
+        return {}, None
+    shown = " ".join(f"{OPTION_NAMES.get(k, k)} {' '.join(v) if isinstance(v, tuple) else v}"
+                     for k, v in fields.items())
+    note = (f"{Path(path).name} is the bundled sample {sample.name!r}: using its recommended "
+            f"settings {shown}, as the window does. Options given on the command line replace "
+            "them.")
+    return fields, note
+
+
+def build_run(args: argparse.Namespace, base: dict[str, Any] | None = None) -> RunConfig:
     """Settings from the command line; unset options keep the defaults.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+    base : dict, optional
+        DataConfig fields to use where no option is given (a bundled sample's settings,
+        from :func:`sample_settings`).
 
     Raises
     ------
     ConfigError
         A value out of range (the message names the option and the allowed range).
     """
-    parts: dict[str, dict[str, Any]] = {"data": {}, "model": {}, "train": {}}
+    parts: dict[str, dict[str, Any]] = {"data": dict(base or {}), "model": {}, "train": {}}
     for dest, (section, name) in _FIELDS.items():
         value = getattr(args, dest, None)
         if value is not None:
@@ -218,7 +266,7 @@ class Progress:
             why = {"completed": "done", "stopped": "stopped", "early_stopping":
                    "stopped early (no better validation loss)", "diverged": "diverged"}
             self._line(f"{why.get(ev.reason, ev.reason)}: {ev.epochs_run} epoch(s), {ev.steps} "
-                       f"steps in {_fmt_time(ev.seconds)}; best validation loss "
+                       f"batches in {_fmt_time(ev.seconds)}; best validation loss "
                        f"{ev.best_val_loss:.5g} at epoch {ev.best_epoch}")
 
     def _bar(self, epoch: int, step: int, force: bool = False) -> None:
@@ -266,7 +314,7 @@ def summary(result: Any) -> str:
                          f"{f('mase', '9.3f')}{f('smape', '9.2f')}")
         for note in held_out_notes(result):
             lines.append(f"note: {note}")
-        verdict = baseline_verdict(metrics)
+        verdict = baseline_verdict(metrics, lr=result.run.train.lr)
         if verdict:
             lines.append(verdict)
     elif metrics:
@@ -289,26 +337,31 @@ def _tell(prep: Any, stream: TextIO) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Train and write the run folder; return 0 (2 for bad input, raised as RnnvizError)."""
-    from pathlib import Path
-
     from rnnviz.core.errors import DataError
 
-    run_cfg = build_run(args)
+    base, sample_note = sample_settings(args.file, args)
+    run_cfg = build_run(args, base)
     if not Path(args.file).is_file():
         raise DataError("no_file", f"There is no file {args.file!r}. Check the path.")
     from rnnviz.core.runner import (
         check_out_folder,
         prepare_run,
+        refuse_existing,
         remove_created,
         train_run,
         write_run,
     )
 
+    overwrite = bool(getattr(args, "overwrite", False))
+    if Path(args.out).is_dir():  # before any work (an existing file is named further on)
+        refuse_existing(args.out, what="the run", overwrite=overwrite)
     try:
         prep = prepare_run(args.file, run_cfg)
     except ConfigError as exc:
         raise ConfigError(exc.code, option_message(exc.message)) from None
-    created = check_out_folder(args.out)
+    if sample_note:
+        prep = replace(prep, notes=(sample_note, *prep.notes))
+    created = check_out_folder(args.out, overwrite=overwrite)
     _tell(prep, sys.stderr)
     progress = None if args.quiet else Progress(sys.stderr)
     try:

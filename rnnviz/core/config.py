@@ -9,6 +9,7 @@ allowed range) and round-trips through ``to_dict`` / ``from_dict``. Unknown keys
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -29,6 +30,69 @@ OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop", "adagrad")
 SCHEDULES = ("constant", "step", "cosine", "plateau")
 LOSSES = ("mse", "mae", "huber")
 DEVICES = ("cpu", "cuda", "auto")
+
+
+RESAMPLE_EXAMPLES = "30min, 1h, 1D, 7D or MS (month start)"
+"""Valid resampling steps, for messages."""
+
+# units pandas no longer reads, and what to write instead ({n}: the number given)
+_OLD_UNITS = {"H": "{n}h", "T": "{n}min", "S": "{n}s", "L": "{n}ms", "U": "{n}us",
+              "N": "{n}ns", "M": "{n}MS (month start) or {n}ME (month end)",
+              "A": "{n}YS (year start) or {n}YE (year end)",
+              "Y": "{n}YS (year start) or {n}YE (year end)",
+              "Q": "{n}QS (quarter start) or {n}QE (quarter end)"}
+
+
+def parse_resample(rule: str) -> Any:
+    """Check a resampling step (``"30min"``, ``"1h"``, ``"1D"``, ``"MS"``) and return it as a
+    pandas offset.
+
+    Parameters
+    ----------
+    rule : str
+        A pandas offset alias: a whole or decimal number (optional, 1 by default) and a unit:
+        ``s``, ``min``, ``h``, ``D``, ``W``, ``MS`` (month start), ``QS``, ``YS``...
+
+    Returns
+    -------
+    pandas.DateOffset
+
+    Raises
+    ------
+    ConfigError
+        ``bad_period`` for anything pandas cannot read, an old unit it no longer reads
+        (``1H``: the message gives ``1h``), or a step that is not positive (``0h``); the
+        message has valid examples, never pandas' own error text.
+    """
+    from pandas.tseries.frequencies import to_offset
+
+    text = str(rule).strip() if rule is not None else ""
+    offset = None
+    if text:
+        try:
+            offset = to_offset(text)
+        except (ValueError, TypeError, OverflowError):
+            offset = None
+    if offset is None:
+        hint = ""
+        m = re.fullmatch(r"(\d*\.?\d*)\s*([A-Za-z]+)", text)
+        if m and m.group(2) in _OLD_UNITS:
+            instead = _OLD_UNITS[m.group(2)].format(n=m.group(1))
+            hint = f": pandas no longer reads the unit {m.group(2)!r}; write {instead}"
+        what = f"{text!r} is not" if text else "An empty text is not"
+        raise ConfigError(
+            "bad_period",
+            f"{what} a resampling step rnnviz can use{hint}. A step is a number and a unit, e.g. "
+            f"{RESAMPLE_EXAMPLES}; the units are s, min, h, D (days), W (weeks), MS, QS and YS "
+            "(month, quarter and year starts).",
+        )
+    if getattr(offset, "n", 1) <= 0:
+        raise ConfigError(
+            "bad_period",
+            f"The resampling step {text!r} is not longer than zero. Use a positive step, e.g. "
+            f"{RESAMPLE_EXAMPLES}.",
+        )
+    return offset
 
 
 class _Config:

@@ -54,7 +54,9 @@ __all__ = [
     "PreparedRun",
     "RunResult",
     "baseline_verdict",
+    "check_out_file",
     "check_out_folder",
+    "refuse_existing",
     "held_out_notes",
     "prepare_csv",
     "prepare_run",
@@ -250,14 +252,111 @@ def prepare_csv(path: str | Path, run: RunConfig) -> tuple[WindowSplits, RunConf
     return p.data, p.run
 
 
-def check_out_folder(folder: str | Path) -> list[Path]:
+RUN_FILES = ("model.safetensors", "model.json", "settings.json", "history.csv", "metrics.json",
+             "forecast.csv", *FIGURES)
+"""Every file a run folder can hold (what :func:`write_run` writes)."""
+
+
+def _listing(names: list[str], most: int = 4) -> str:
+    shown = ", ".join(names[:most])
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
+def refuse_existing(path: str | Path, *, what: str, option: str = "--out",
+                    overwrite: bool = False) -> None:
+    """Refuse to write where saved work would be lost, unless overwriting was asked for.
+
+    A folder that holds anything, or a file that exists, is refused: no saved model, figure
+    or other file is replaced without ``--overwrite``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The output folder or file.
+    what : str
+        What would be written, for the message (``"the run"``, ``"the forecast"``).
+    option : str
+        The option that named ``path``.
+    overwrite : bool
+        Allow it (nothing is checked).
+
+    Raises
+    ------
+    RnnvizError
+        ``out_not_empty`` (a folder that holds files) or ``out_exists`` (an existing file),
+        naming the path, what it holds and the two ways out.
+    """
+    if overwrite:
+        return
+    path = Path(path)
+    if path.is_dir():
+        try:
+            names = sorted(p.name for p in path.iterdir())
+        except OSError:
+            return  # unreadable: the write test that follows names the problem
+        if not names:
+            return
+        model = [n for n in names if n in ("model.json", "model.safetensors")]
+        others = [n for n in names if n not in model]
+        if model:
+            holds = "a saved model" + (f" and {len(others)} other file(s) ({_listing(others)})"
+                                       if others else f" ({', '.join(model)})")
+        else:
+            holds = f"{len(names)} file(s) ({_listing(names)})"
+        raise RnnvizError(
+            "out_not_empty",
+            f"The folder {path} already holds {holds}; writing {what} there would replace "
+            f"saved work. Choose a new folder with {option}, or add --overwrite to write over "
+            "the files rnnviz writes there (files of other names are kept).",
+        )
+    if path.exists():
+        raise RnnvizError(
+            "out_exists",
+            f"The file {path} already exists; writing {what} would replace it. Choose "
+            f"another name with {option}, or add --overwrite to replace it.",
+        )
+
+
+def check_out_file(path: str | Path, *, what: str, example: str, option: str = "--out",
+                   overwrite: bool = False) -> None:
+    """Refuse an output file that is a folder, or that exists (unless overwriting).
+
+    Parameters
+    ----------
+    path : str or Path
+    what : str
+        What is written (``"the forecast"``), for the message.
+    example : str
+        A file name to suggest (``"forecast.csv"``).
+    option : str
+        The option that named ``path``.
+    overwrite : bool
+        Allow replacing an existing file.
+
+    Raises
+    ------
+    RnnvizError
+        ``out_is_folder`` or ``out_exists`` (see :func:`refuse_existing`).
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise RnnvizError("out_is_folder", f"{option} {path} is a folder; {what} is written to "
+                          f"a file. Give a file name, e.g. {option} {path / example}.")
+    refuse_existing(path, what=what, option=option, overwrite=overwrite)
+
+
+def check_out_folder(folder: str | Path, *, overwrite: bool = True) -> list[Path]:
     """Make sure the run folder exists and can be written to, before training.
 
-    Creates the folder (and missing parents) and writes and removes a small test file.
+    Creates the folder (and missing parents) and writes and removes a small test file. With
+    ``overwrite=False`` a folder that already holds anything is refused first
+    (:func:`refuse_existing`), as ``rnnviz train`` does without ``--overwrite``.
 
     Parameters
     ----------
     folder : str or Path
+    overwrite : bool
+        Allow a folder that already holds files (a previous run's are replaced).
 
     Returns
     -------
@@ -268,13 +367,14 @@ def check_out_folder(folder: str | Path) -> list[Path]:
     Raises
     ------
     RnnvizError
-        ``out_is_file``, ``out_not_creatable``, ``out_not_writable`` or ``out_disk_full``,
-        with a message naming the real problem.
+        ``out_is_file``, ``out_not_empty``, ``out_not_creatable``, ``out_not_writable`` or
+        ``out_disk_full``, with a message naming the real problem.
     """
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise RnnvizError("out_is_file", f"The output folder {folder} is an existing file, not a "
                           "folder. Choose a folder name (it is created if missing).")
+    refuse_existing(folder, what="the run", overwrite=overwrite)
     missing: list[Path] = []
     p = folder
     while not p.exists():
@@ -422,7 +522,7 @@ def _metrics_dict(result: RunResult) -> dict[str, Any]:
     out["training"] = _training_summary(result.history)
     notes = [*result.warnings, *(s.notes if s is not None else ()), *result.data.notes,
              *result.notes, *held_out_notes(result)]
-    verdict = baseline_verdict(out)
+    verdict = baseline_verdict(out, lr=result.run.train.lr)
     if verdict:
         notes.append(verdict)
     out["notes"] = list(_unique(notes))
@@ -440,26 +540,76 @@ def held_out_notes(result: RunResult) -> list[str]:
     return notes
 
 
-def baseline_verdict(metrics: dict[str, Any]) -> str | None:
-    """A plain sentence when the model's one-step forecast loses to the last value.
+FAR_WORSE_LOSS = 10.0
+"""A validation loss this many times the mean baseline's means training went wrong."""
+FAR_WORSE_RMSE = 3.0
+"""A one-step RMSE this many times the mean baseline's (about FAR_WORSE_LOSS in MSE)."""
 
-    Compares the one-step RMSE with the naive (last-value) RMSE on the test part (the
-    validation part when there is no test part).
+
+def _ratio(a: Any, b: Any) -> float:
+    try:
+        a, b = float(a), float(b)
+    except (TypeError, ValueError):
+        return math.nan
+    if not (math.isfinite(b) and b > 0) or math.isnan(a):
+        return math.nan
+    return a / b if math.isfinite(a) else math.inf
+
+
+def baseline_verdict(metrics: dict[str, Any], *, lr: float | None = None) -> str | None:
+    """A plain sentence when the model forecasts worse than a baseline, with what to try.
+
+    Two cases, checked in this order:
+
+    1. far worse than forecasting the training mean (the best validation loss at least
+       :data:`FAR_WORSE_LOSS` times the mean baseline's, or the one-step RMSE at least
+       :data:`FAR_WORSE_RMSE` times the mean forecast's): training itself went wrong, most
+       often a learning rate too high; the sentence names the rate used and a tenth of it;
+    2. worse than the last value (one-step RMSE above the naive one): the model has not
+       learnt the series' shape; the sentence suggests a relu RNN for a trend, more epochs or
+       a differenced target.
+
+    The RMSEs come from the test part (the validation part when there is no test part).
 
     Parameters
     ----------
     metrics : dict
-        ``metrics.json``'s object (``{split: {name: {"rmse": ...}}}``).
+        ``metrics.json``'s object (``{split: {name: {"rmse": ...}}}``, ``training`` with
+        ``best_val_loss`` and ``baseline_val_losses``).
+    lr : float, optional
+        The learning rate the run used (named in the first case).
 
     Returns
     -------
     str or None
-        None when the model does at least as well, or when there is nothing to compare.
+        None when the model does at least as well as both, or when there is nothing to
+        compare.
     """
     split = "test" if "test" in metrics else "validation"
     entry = metrics.get(split)
     if not isinstance(entry, dict):
         return None
+    one_step = (entry.get("one_step") or {}).get("rmse")
+    training = metrics.get("training") or {}
+    loss_ratio = _ratio(training.get("best_val_loss"),
+                        (training.get("baseline_val_losses") or {}).get("mean"))
+    rmse_ratio = _ratio(one_step, (entry.get("mean") or {}).get("rmse"))
+    if loss_ratio >= FAR_WORSE_LOSS or rmse_ratio >= FAR_WORSE_RMSE:
+        if loss_ratio >= FAR_WORSE_LOSS:
+            how = (f"its best validation loss is {float(training['best_val_loss']):.4g} against "
+                   f"{float(training['baseline_val_losses']['mean']):.4g} for the mean")
+        else:
+            how = (f"its one-step {split} RMSE is {float(one_step):.4g} against "
+                   f"{float(entry['mean']['rmse']):.4g} for the mean")
+        if lr is not None and math.isfinite(lr) and lr > 0:
+            rate = (f"The learning rate {lr:g} is the first suspect: train again with "
+                    f"--lr {lr / 10:g} (a tenth of it)")
+        else:
+            rate = "The learning rate is the first suspect: train again with a tenth of it"
+        return (f"The model forecasts far worse than simply predicting the training mean: {how}. "
+                f"Training went wrong rather than the model being too simple. {rate}, "
+                "and lower it further if the loss still jumps about; --clip 1 also tames "
+                "exploding gradients.")
     try:
         model = float(entry["one_step"]["rmse"])
         naive = float(entry["naive"]["rmse"])
@@ -564,7 +714,9 @@ def write_run(result: RunResult, folder: str | Path, *, figures: bool = True) ->
     Returns
     -------
     RunResult
-        With ``folder`` and ``files`` set.
+        With ``folder`` and ``files`` set. A file of :data:`RUN_FILES` left in the folder by an
+        earlier run and not written by this one (a figure, after ``figures=False``) is
+        removed, so the folder never mixes two runs; files of other names are left alone.
 
     Raises
     ------
@@ -616,6 +768,13 @@ def write_run(result: RunResult, folder: str | Path, *, figures: bool = True) ->
             f"The model was saved in {folder}, but writing the other results failed: "
             f"{exc.strerror or exc}. {hint}",
         ) from exc
+    for name in RUN_FILES:  # a file of an earlier run this one did not write (--no-figures)
+        stale = folder / name
+        if stale not in files and stale.exists():
+            try:
+                stale.unlink()
+            except OSError:
+                pass
     result.folder = folder
     result.files = files
     return result
@@ -673,7 +832,7 @@ def _write_figures(result: RunResult, folder: Path) -> list[Path]:
 def run_csv(path: str | Path, run: RunConfig, out: str | Path, *,
             control: TrainingControl | None = None,
             on_event: Callable[[object], None] | None = None,
-            figures: bool = True) -> RunResult:
+            figures: bool = True, overwrite: bool = True) -> RunResult:
     """Load, prepare, check the folder, train and write: the whole ``rnnviz train`` in one call.
 
     Parameters
@@ -686,13 +845,17 @@ def run_csv(path: str | Path, run: RunConfig, out: str | Path, *,
     control : TrainingControl, optional
     on_event : callable, optional
     figures : bool
+    overwrite : bool
+        Replace a previous run in ``out`` (the default, as a script re-running into its own
+        folder expects). ``False`` refuses a folder that holds anything, as ``rnnviz train``
+        does without ``--overwrite``.
 
     Returns
     -------
     RunResult
     """
     prep = prepare_run(path, run)
-    created = check_out_folder(out)
+    created = check_out_folder(out, overwrite=overwrite)
     try:
         result = train_run(prep.data, prep.run, control=control, on_event=on_event,
                            warnings=prep.warnings, notes=prep.notes)

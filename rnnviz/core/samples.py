@@ -27,7 +27,7 @@ from rnnviz.core.config import DataConfig
 from rnnviz.core.errors import DataError
 from rnnviz.core.resources import data_path
 
-__all__ = ["DEFAULT_SAMPLE", "SAMPLES", "Sample", "get_sample", "list_samples"]
+__all__ = ["DEFAULT_SAMPLE", "SAMPLES", "Sample", "get_sample", "list_samples", "sample_for_path"]
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class Sample:
     Attributes
     ----------
     name : str
-        Short identifier (``rnnviz train --sample NAME``).
+        Short identifier (``rnnviz gui --sample NAME``).
     file : str
         File name under ``resources/data``.
     title : str
@@ -246,3 +246,23 @@ def get_sample(name: str) -> Sample:
         "unknown_sample",
         f"There is no bundled sample {name!r}. Samples: {', '.join(SAMPLES)}.",
     )
+
+
+def sample_for_path(path: str | Path) -> Sample | None:
+    """The bundled sample whose file ``path`` is, or None.
+
+    The same file, however it is named (relative, absolute, through a link): the window and
+    ``rnnviz train`` then both use the sample's recommended settings (:meth:`Sample.data_config`).
+    A copy of the file elsewhere is not the sample.
+    """
+    try:
+        target = Path(path).resolve()
+    except (OSError, RuntimeError, ValueError):
+        return None
+    for s in _LIST:
+        try:
+            if s.path().resolve() == target:
+                return s
+        except (OSError, RuntimeError):
+            continue
+    return None

@@ -32,8 +32,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rnnviz.core.config import DataConfig
-from rnnviz.core.errors import DataError
+from rnnviz.core.config import RESAMPLE_EXAMPLES, DataConfig, parse_resample
+from rnnviz.core.errors import ConfigError, DataError
 from rnnviz.core.scaling import Scaler
 from rnnviz.core.windows import (
     Windows,
@@ -51,8 +51,10 @@ __all__ = [
     "aggregate_by_period",
     "build_windows",
     "day_rows",
+    "default_target",
     "describe_step",
     "infer_season",
+    "is_index_like",
     "median_step",
     "prepare_series",
     "rows_per_window",
@@ -383,14 +385,17 @@ def _resample(frame: pd.DataFrame, index: pd.DatetimeIndex, rule: str, how: str)
         raise DataError(
             "bad_aggregation", f"Aggregation must be one of {', '.join(AGGREGATIONS)}; got {how!r}."
         )
+    try:
+        offset = parse_resample(rule)
+    except ConfigError as exc:  # a setting of the data: reported like the data's problems
+        raise DataError(exc.code, exc.message) from None
     framed = frame.set_axis(index, axis=0)
     try:
-        grouped = framed.resample(rule)
-    except (ValueError, TypeError) as exc:
+        grouped = framed.resample(offset)
+    except (ValueError, TypeError, ZeroDivisionError, OverflowError):
         raise DataError(
             "bad_period",
-            f"{rule!r} is not a time step pandas knows ({exc}). Use an alias such as 30min, "
-            "1h, 1D, W or MS.",
+            f"The data cannot be resampled to {rule!r}. Use a step such as {RESAMPLE_EXAMPLES}.",
         ) from None
     if how == "sum":
         return grouped.sum(min_count=1)  # an empty period is missing, not zero
@@ -511,6 +516,100 @@ def _is_numeric(col: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype)
 
 
+INDEX_LIKE_MIN_ROWS = 3
+"""Fewest values a column needs before it can be called a row counter (two values always
+differ by a constant step)."""
+
+
+def is_index_like(values: Any) -> bool:
+    """True when a column is a row counter rather than a measurement.
+
+    A column is index-like when it has at least :data:`INDEX_LIKE_MIN_ROWS` values, every one
+    a finite whole number, increasing by the same positive step over the whole column
+    (``0, 1, 2, ...``; ``1949, 1950, ...``; ``10, 20, 30, ...``), whatever its name. As a
+    target it only teaches the model a straight line.
+
+    Decisions on the edge cases:
+
+    - whole numbers written with a decimal point (``0.0, 1.0, 2.0``) count: the loader reads
+      every numeric column as float64, so ``0`` and ``0.0`` cannot be told apart;
+    - a ramp with a fractional step (``0.0, 0.5, 1.0``) does not: that is a measurement (a
+      time in hours, a distance), not a count of rows;
+    - a constant column (step 0), a decreasing one, a column with a missing value, and a
+      column that is regular only in part are not index-like.
+
+    Parameters
+    ----------
+    values : array-like
+        (N,) the column, in row order.
+
+    Returns
+    -------
+    bool
+    """
+    try:
+        x = np.asarray(values, dtype=np.float64)  # (N,)
+    except (TypeError, ValueError):
+        return False
+    if x.ndim != 1 or x.size < INDEX_LIKE_MIN_ROWS:
+        return False
+    d0 = x[1] - x[0]
+    if not (math.isfinite(d0) and d0 > 0 and d0 == round(d0)):
+        return False
+    if not np.isfinite(x).all() or (x != np.round(x)).any():
+        return False
+    return bool((np.diff(x) == d0).all())
+
+
+def default_target(frame: pd.DataFrame, columns: Sequence[str]) -> tuple[str, str]:
+    """The column to forecast when none is chosen, and a note saying why.
+
+    The first of ``columns`` that is not a row counter (:func:`is_index_like`); the first of
+    them when every one is. The window's Data panel and :func:`prepare_series` both use it, so
+    the window and ``rnnviz train`` pick the same target.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+    columns : sequence of str
+        The numeric candidate columns in file order (the time column left out); not empty.
+
+    Returns
+    -------
+    target : str
+    note : str
+        ``"Target: x (the first numeric column)."``, or naming the skipped row counters:
+        ``"Target: x (the first numeric column that is not a row counter; skipped step: it
+        counts 0, 1, 2, ... 399 in steps of 1). Choose the target to use another column."``
+    """
+    columns = list(columns)
+    skipped: list[str] = []
+    for name in columns:
+        col = frame[name]
+        if not is_index_like(col.to_numpy()):
+            break
+        x = col.to_numpy(np.float64)
+        skipped.append(f"{name}: it counts {_g(x[0])}, {_g(x[1])}, {_g(x[2])}, ... {_g(x[-1])} "
+                       f"in steps of {_g(x[1] - x[0])}")
+    else:  # every column counts rows: keep the first
+        note = (f"Target: {columns[0]} (the first numeric column, although it only counts rows "
+                f"up by a constant step: {'; '.join(skipped)}). Choose the column to forecast "
+                "(--target on the command line, Target in the Data panel).")
+        return str(columns[0]), note
+    target = columns[len(skipped)]
+    if not skipped:
+        return str(target), f"Target: {target} (the first numeric column)."
+    return str(target), (
+        f"Target: {target} (the first numeric column that is not a row counter; skipped "
+        f"{'; '.join(skipped)}). Choose another target with --target on the command line, "
+        "or Target in the Data panel."
+    )
+
+
+def _g(v: float) -> str:
+    return f"{v:.15g}"
+
+
 def _unpack(table: Any, time_column: str | None, cfg: DataConfig) -> tuple[pd.DataFrame, str | None]:
     if isinstance(table, pd.DataFrame):
         return table, time_column or cfg.time_column
@@ -553,7 +652,11 @@ def _choose_columns(frame: pd.DataFrame, tcol: str | None, cfg: DataConfig,
             "The table has no numeric column to forecast. Check that numbers were read as "
             "numbers (decimal marks, units inside cells).",
         )
-    target = cfg.target if cfg.target is not None else numeric[0]
+    if cfg.target is not None:
+        target = cfg.target
+    else:
+        target, why = default_target(frame, numeric)
+        notes.append(why)
     check(target, "target")
     inputs: list[str] = []
     for name in cfg.inputs:
@@ -561,8 +664,6 @@ def _choose_columns(frame: pd.DataFrame, tcol: str | None, cfg: DataConfig,
             continue
         check(name, "inputs")
         inputs.append(name)
-    if cfg.target is None:
-        notes.append(f"Target: {target} (the first numeric column).")
     return target, inputs
 
 

@@ -700,8 +700,41 @@ def steps_of(ns_sorted_unique: np.ndarray, diffs: np.ndarray | None = None) -> S
     )
     if _spring_forward(ns_sorted_unique[i], largest, med):
         msg += " That one looks like the clock going forward an hour for daylight saving (local times)."
-    msg += " Resample to a regular step, or let rnnviz interpolate the missing steps."
+    step = resample_alias(med)
+    msg += (
+        " As the rows stand, each gap counts as one ordinary step: the rows on either side "
+        "become neighbours and nothing is filled in (Missing values only fills empty cells). "
+        "To put the missing steps back, resample to a regular step (Data panel ▸ Resample in "
+        f"the window; --resample {step}, the data's usual step, on the command line); the new "
+        "empty rows are then filled by the Missing values setting (interpolate by default)."
+    )
     return Steps(med, n, largest, after, Issue("irregular_gaps", msg))
+
+
+_ALIAS_UNITS = ((DAY, "D"), (HOUR, "h"), (60 * NS, "min"), (NS, "s"), (1_000_000, "ms"),
+                 (1_000, "us"), (1, "ns"))
+
+
+def resample_alias(step_ns: int) -> str:
+    """A pandas resampling step for a time step: 30 min -> ``"30min"``, a month -> ``"MS"``.
+
+    Calendar steps get their calendar alias (a month ``MS``, a quarter ``QS``, a year ``YS``,
+    all at period starts); anything else the largest unit that divides it (``"7D"``, ``"1h"``,
+    ``"90s"``). Every result is accepted by :func:`rnnviz.core.config.parse_resample`.
+    """
+    step_ns = int(step_ns)
+    if 365 * DAY <= step_ns <= 366 * DAY:
+        return "YS"
+    if 89 * DAY <= step_ns <= 92 * DAY:
+        return "QS"
+    if 28 * DAY <= step_ns <= 31 * DAY:
+        return "MS"
+    if step_ns <= 0:
+        return "1D"
+    for size, unit in _ALIAS_UNITS:
+        if step_ns >= size and step_ns % size == 0:
+            return f"{step_ns // size}{unit}"
+    return f"{step_ns}ns"
 
 
 def _month_hour(ns: int) -> tuple[int, int]:

@@ -47,6 +47,7 @@ from PySide6.QtWidgets import (
 
 from rnnviz.core import config as C
 from rnnviz.core.config import DataConfig
+from rnnviz.core.series import default_target
 from rnnviz.gui import theme
 
 NO_TIME = "(none: use row numbers)"
@@ -452,6 +453,8 @@ class DataPanel(QWidget):
                 self.time_combo.setCurrentText(str(tcol))
             self.target_combo.clear()
             self.target_combo.addItems([str(c) for c in numeric])
+            if numeric:  # the same default as rnnviz train: skip row counters
+                self.target_combo.setCurrentText(default_target(frame, numeric)[0])
             self.preview_model.set_frame(frame.head(PREVIEW_ROWS))
             self.preview.resizeColumnsToContents()
             self.report_view.setHtml(report_html(self.report, self.path))

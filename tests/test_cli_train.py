@@ -308,3 +308,195 @@ def test_docs_synopsis_is_the_help_usage(monkeypatch, command):
     parser = build_parser(only=command)
     sub = next(a for a in parser._actions if a.dest == "command").choices[command]
     assert _docs_block(f"rnnviz {command}") == sub.format_usage()
+
+
+# ---------------------------------------------------------------- QA: saved work, samples, advice
+def _files(folder):
+    return {p.name: p.read_bytes() for p in folder.iterdir()}
+
+
+def test_an_out_folder_holding_a_saved_model_is_refused_and_left_as_it_was(tmp_path, capsys):
+    src = _csv(tmp_path / "load.csv")
+    out = tmp_path / "run"
+    assert main(["train", str(src), "--out", str(out), *SMALL, "--no-figures"]) == 0
+    before = _files(out)
+    capsys.readouterr()
+    code = main(["train", str(src), "--out", str(out), *SMALL, "--no-figures", "--seed", "1"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"The folder {out} already holds a saved model" in err
+    assert "--overwrite" in err and "new folder with --out" in err
+    assert "Traceback" not in err and "training on" not in err  # refused before any work
+    assert _files(out) == before  # nothing replaced, nothing added
+
+
+def test_an_out_folder_holding_other_files_is_refused_too(tmp_path, capsys):
+    src = _csv(tmp_path / "load.csv")
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("my notes")
+    assert main(["train", str(src), "--out", str(out), *SMALL, "--no-figures"]) == 2
+    err = capsys.readouterr().err
+    assert "already holds 1 file(s) (notes.txt)" in err and "--overwrite" in err
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
+
+
+def test_overwrite_replaces_the_run_and_keeps_other_files(tmp_path, capsys):
+    src = _csv(tmp_path / "load.csv")
+    out = tmp_path / "run"
+    assert main(["train", str(src), "--out", str(out), *SMALL, "--no-figures"]) == 0
+    first = (out / "model.safetensors").read_bytes()
+    (out / "loss.png").write_bytes(b"a figure of the first run")  # as a run with figures left
+    (out / "notes.txt").write_text("my notes")
+    assert main(["train", str(src), "--out", str(out), *SMALL, "--no-figures", "--seed", "1",
+                 "--overwrite"]) == 0
+    assert (out / "model.safetensors").read_bytes() != first  # seed 1: other weights
+    assert json.loads((out / "settings.json").read_text())["train"]["seed"] == 1
+    assert not (out / "loss.png").exists()  # not of this run: removed, no mixing of runs
+    assert (out / "notes.txt").read_text() == "my notes"
+
+
+def _electricity():
+    from rnnviz.core.samples import get_sample
+
+    return get_sample("electricity_halfhourly")
+
+
+def _cli_run(argv):
+    from rnnviz.cli import build_parser
+    from rnnviz.commands.train import build_run, sample_settings
+
+    args = build_parser(only="train").parse_args(["train", *argv])
+    base, note = sample_settings(args.file, args)
+    return build_run(args, base), note
+
+
+def test_a_bundled_sample_trains_with_the_windows_settings(monkeypatch):
+    s = _electricity()
+    run, note = _cli_run([str(s.path()), "--out", "o"])
+    assert run.data == s.data_config()  # what the window uses for this file
+    assert run.data.lookback == 48
+    assert "bundled sample 'electricity_halfhourly'" in note and "--lookback 48" in note
+    # however the file is named: relative to the working folder
+    monkeypatch.chdir(s.path().parents[2])
+    run, _ = _cli_run(["resources/data/electricity_halfhourly.csv", "--out", "o"])
+    assert run.data == s.data_config()
+
+
+def test_options_given_replace_a_samples_settings():
+    s = _electricity()
+    run, note = _cli_run([str(s.path()), "--out", "o", "--lookback", "24"])
+    assert run.data == s.data_config(lookback=24)
+    assert "--lookback" not in note and "--target demand_mw" in note
+    run, note = _cli_run([str(s.path()), "--out", "o", "--lookback", "24", "--time", "date",
+                          "--target", "demand_mw"])
+    assert run.data == s.data_config(lookback=24) and note is None  # nothing was applied
+
+
+def test_a_copy_of_a_sample_is_a_plain_file(tmp_path):
+    s = _electricity()
+    copy = tmp_path / s.file
+    copy.write_bytes(s.path().read_bytes())
+    run, note = _cli_run([str(copy), "--out", "o"])
+    assert run.data.lookback == 24 and note is None
+
+
+def test_the_sample_note_is_printed_and_kept_in_the_metrics(tmp_path, capsys):
+    s = _electricity()
+    out = tmp_path / "o"
+    assert main(["train", str(s.path()), "--out", str(out), "--epochs", "1", "--hidden", "4",
+                 "--batch", "256", "--no-figures", "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert "note: electricity_halfhourly.csv is the bundled sample" in err
+    settings = json.loads((out / "settings.json").read_text())
+    assert settings["data"]["lookback"] == 48 and settings["data"]["target"] == "demand_mw"
+    notes = json.loads((out / "metrics.json").read_text())["notes"]
+    assert any("bundled sample" in n for n in notes)
+
+
+def test_the_end_line_counts_batches_as_the_window_does():
+    buf = io.StringIO()
+    p = Progress(buf, tty=False)
+    for ev in _events():
+        p(ev)
+    last = buf.getvalue().rstrip().splitlines()[-1]
+    assert ", 4 batches in " in last and "steps" not in last
+
+
+@pytest.mark.parametrize(("rule", "words"), [
+    ("1x", "'1x' is not a resampling step"),
+    ("0h", "not longer than zero"),
+    ("1H", "write 1h"),
+])
+def test_a_bad_resample_step_gets_a_plain_message_with_examples(tmp_path, capsys, rule, words):
+    src = _csv(tmp_path / "load.csv")
+    assert main(["train", str(src), "--out", str(tmp_path / "o"), "--resample", rule,
+                 *SMALL]) == 2
+    err = capsys.readouterr().err
+    assert words in err and "30min, 1h, 1D" in err
+    for raw in ("KeyError", "ValueError", "Invalid frequency", "ZeroDivision", "unexpected"):
+        assert raw not in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_the_default_target_skips_a_row_counter(tmp_path, capsys):
+    n = 400
+    src = tmp_path / "steps.csv"
+    pd.DataFrame({"step": np.arange(n), "x": np.sin(np.arange(n) / 7),
+                  "y": np.cos(np.arange(n) / 9)}).to_csv(src, index=False, sep=" ")
+    out = tmp_path / "o"
+    assert main(["train", str(src), "--out", str(out), *SMALL, "--no-figures"]) == 0
+    assert json.loads((out / "settings.json").read_text())["data"]["target"] == "x"
+    err = capsys.readouterr().err
+    assert "Target: x (the first numeric column that is not a row counter; skipped step" in \
+        " ".join(json.loads((out / "metrics.json").read_text())["notes"])
+    assert "warning: No column holds dates" in err
+    assert main(["train", str(src), "--out", str(tmp_path / "o2"), *SMALL, "--no-figures",
+                 "--target", "step"]) == 0  # still there when asked for
+    assert json.loads((tmp_path / "o2" / "settings.json").read_text())["data"]["target"] == "step"
+
+
+def _verdict_metrics(val_loss, mean_loss, rmse, mean_rmse, naive_rmse):
+    return {"test": {"one_step": {"rmse": rmse}, "naive": {"rmse": naive_rmse},
+                     "mean": {"rmse": mean_rmse}},
+            "training": {"best_val_loss": val_loss, "baseline_val_losses": {"mean": mean_loss}}}
+
+
+def test_far_worse_than_the_mean_advises_a_lower_learning_rate():
+    from rnnviz.core.runner import baseline_verdict
+
+    text = baseline_verdict(_verdict_metrics(3000.0, 1.0, 50.0, 1.0, 0.5), lr=5.0)
+    assert "far worse than simply predicting the training mean" in text
+    assert "3000 against 1" in text
+    assert "learning rate 5 " in text and "--lr 0.5 (a tenth of it)" in text
+    assert "relu" not in text  # not the advice for a model that is merely too simple
+    # the one-step RMSE alone can say it (a loss that is not MSE, or no training summary)
+    text = baseline_verdict(_verdict_metrics(None, None, 3.5, 1.0, 0.5), lr=0.01)
+    assert "RMSE is 3.5 against 1 for the mean" in text and "--lr 0.001" in text
+    # a run that diverged to infinity is far worse too
+    assert "--lr 0.5" in baseline_verdict(_verdict_metrics(float("inf"), 1.0, 1e38, 1.0, 0.5),
+                                          lr=5.0)
+    # worse than the last value but near the mean: the old advice
+    text = baseline_verdict(_verdict_metrics(2.0, 1.0, 1.2, 1.0, 0.5), lr=5.0)
+    assert "repeating the last value" in text and "relu" in text and "--lr" not in text
+
+
+def test_a_huge_learning_rate_is_named_after_a_real_run(tmp_path, capsys):
+    n = 600
+    t = np.arange(n)
+    src = tmp_path / "sine.csv"
+    pd.DataFrame({"t": pd.date_range("2020-01-01", periods=n, freq="h"),
+                  "y": np.sin(2 * np.pi * t / 24)
+                  + 0.1 * np.random.default_rng(0).standard_normal(n)}).to_csv(src, index=False)
+    out = tmp_path / "o"
+    assert main(["train", str(src), "--out", str(out), "--cell", "gru", "--lr", "5",
+                 "--epochs", "2", "--no-figures", "--quiet"]) == 0
+    text = capsys.readouterr().out
+    metrics = json.loads((out / "metrics.json").read_text())
+    tr = metrics["training"]
+    ratio_loss = tr["best_val_loss"] / tr["baseline_val_losses"]["mean"]
+    ratio_rmse = metrics["test"]["one_step"]["rmse"] / metrics["test"]["mean"]["rmse"]
+    assert ratio_loss >= 10 or ratio_rmse >= 3  # the set-up really is far worse than the mean
+    assert "far worse than simply predicting the training mean" in text
+    assert "--lr 0.5" in text and "relu" not in text
+    assert any("--lr 0.5" in n for n in metrics["notes"])

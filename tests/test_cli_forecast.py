@@ -172,3 +172,22 @@ def test_steps_are_capped(model_dir, tmp_path, capsys):
     assert main(["forecast", str(folder), "--steps", "100001",
                  "--out", str(tmp_path / "f.csv")]) == 2
     assert "--steps must be from 1 to 100,000; got 100,001." in capsys.readouterr().err
+
+
+def test_an_existing_forecast_file_is_kept_unless_overwrite(model_dir, tmp_path, capsys):
+    _, folder = model_dir
+    out = tmp_path / "f.csv"
+    out.write_text("my earlier forecast\n")
+    assert main(["forecast", str(folder), "--steps", "3", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"The file {out} already exists" in err and "--overwrite" in err
+    assert out.read_text() == "my earlier forecast\n"
+    assert main(["forecast", str(folder), "--steps", "3", "--out", str(out), "--overwrite"]) == 0
+    assert len(pd.read_csv(out)) == 3
+
+
+def test_a_folder_as_the_forecast_file_is_named(model_dir, tmp_path, capsys):
+    _, folder = model_dir
+    assert main(["forecast", str(folder), "--steps", "3", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "is a folder" in err and "forecast.csv" in err and "Traceback" not in err

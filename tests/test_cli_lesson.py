@@ -152,3 +152,15 @@ def test_bad_input_exits_2_with_a_message(argv, words, capsys, tmp_path, monkeyp
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert words in err and "Traceback" not in err
+
+
+def test_an_out_folder_holding_results_is_refused_before_training(tmp_path, capsys):
+    out = tmp_path / "r"
+    out.mkdir()
+    (out / "results.json").write_text("{}")
+    assert main(["lesson", "adding_problem", "--out", str(out), "--quick", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert f"The folder {out} already holds 1 file(s) (results.json)" in err
+    assert "--overwrite" in err
+    assert sorted(p.name for p in out.iterdir()) == ["results.json"]
+    assert (out / "results.json").read_text() == "{}"

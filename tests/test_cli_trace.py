@@ -161,3 +161,17 @@ def test_help_says_the_csv_is_required_and_why(capsys):
         main(["trace", "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert "FILE.csv" in text and "required" in text and "lookback rows" in text
+
+
+def test_an_existing_trace_file_is_kept_unless_overwrite(tmp_path, model_dir, capsys):
+    folder, _ = model_dir
+    csv = _csv(tmp_path, _frame())
+    out = tmp_path / "trace.npz"
+    out.write_bytes(b"an earlier trace")
+    assert main(["trace", str(folder), str(csv), "--windows", "1", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"The file {out} already exists" in err and "--overwrite" in err
+    assert out.read_bytes() == b"an earlier trace"
+    assert main(["trace", str(folder), str(csv), "--windows", "1", "--out", str(out),
+                 "--overwrite"]) == 0
+    assert load_trace(out).hidden.shape[1] == 1  # (L, W, T, H): one window

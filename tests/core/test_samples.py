@@ -72,3 +72,21 @@ def test_lookup_by_file_name_and_unknown_names():
 def test_co2_keeps_its_empty_weeks_for_the_interpolation_demo():
     frame = get_sample("co2_weekly").read_frame()
     assert frame["co2"].isna().sum() == 59
+
+
+def test_a_sample_is_recognised_by_its_file_however_named(tmp_path, monkeypatch):
+    from rnnviz.core.samples import sample_for_path
+
+    for s in list_samples():
+        assert sample_for_path(s.path()) is s
+        assert sample_for_path(str(s.path())) is s
+    monkeypatch.chdir(DATA)
+    assert sample_for_path("airline_passengers.csv").name == "airline_passengers"
+    assert sample_for_path("../data/co2_weekly.csv").name == "co2_weekly"
+    link = tmp_path / "link.csv"
+    link.symlink_to(DATA / "co2_weekly.csv")
+    assert sample_for_path(link).name == "co2_weekly"  # the same file
+    copy = tmp_path / "co2_weekly.csv"
+    copy.write_bytes((DATA / "co2_weekly.csv").read_bytes())
+    assert sample_for_path(copy) is None  # a copy is the user's own file
+    assert sample_for_path(tmp_path / "missing.csv") is None

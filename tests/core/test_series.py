@@ -345,3 +345,92 @@ def test_irregular_steps_get_a_note_but_calendar_months_do_not():
     f = pd.DataFrame({"time": times, "v": np.arange(100.0)})
     s = prepare_series(f, DataConfig(time_column="time", **SMALL))
     assert any("irregular" in n for n in s.notes)
+
+
+# ---------------------------------------------------------------------------- row counters
+@pytest.mark.parametrize(("values", "expected"), [
+    (np.arange(400), True),                      # 0, 1, 2, ...
+    (np.arange(1949, 1961), True),               # years
+    (np.arange(10, 110, 10), True),              # any constant whole step
+    (np.arange(5.0), True),                      # 0.0, 1.0, 2.0: the loader reads all as floats
+    (np.arange(0.0, 5.0, 0.5), False),           # a fractional step is a measurement
+    (np.full(50, 7.0), False),                   # constant: step 0 counts nothing
+    (np.arange(50)[::-1], False),                # decreasing
+    (np.array([0, 1, 2, 3, 5, 6]), False),       # regular only in part
+    (np.array([0.0, 1.0, np.nan, 3.0]), False),  # a missing value
+    (np.array([0, 1]), False),                   # two values always have a constant step
+    (np.array([0.0, 1.0, np.inf]), False),
+    (np.sin(np.arange(50)), False),
+])
+def test_index_like_columns(values, expected):
+    from rnnviz.core.series import is_index_like
+
+    assert is_index_like(values) is expected
+    assert is_index_like(pd.Series(values)) is expected
+
+
+def test_default_target_skips_row_counters_and_says_why():
+    from rnnviz.core.series import default_target
+
+    n = 400
+    f = pd.DataFrame({"step": np.arange(n), "x": np.sin(np.arange(n) / 7.0), "y": np.arange(n)})
+    name, note = default_target(f, ["step", "x", "y"])
+    assert name == "x"
+    assert "skipped step: it counts 0, 1, 2, ... 399 in steps of 1" in note
+    assert "--target" in note and "Target in the Data panel" in note
+    # an unnamed counter is recognised by its values, not its name
+    g = f.rename(columns={"step": "Unnamed: 0"})
+    assert default_target(g, ["Unnamed: 0", "x"])[0] == "x"
+    # a measurement first: taken as before, nothing skipped
+    assert default_target(f, ["x", "step"]) == ("x", "Target: x (the first numeric column).")
+    # every column a counter: the first, with a note that it only counts rows
+    name, note = default_target(f, ["step", "y"])
+    assert name == "step" and "only counts rows" in note
+
+
+def test_prepare_series_uses_the_default_target():
+    n = 60
+    f = pd.DataFrame({"row": np.arange(1, n + 1), "load": 50 + 10 * np.sin(np.arange(n) / 3.0)})
+    s = prepare_series(f, DataConfig(**SMALL))
+    assert s.target_names == ("load",) and s.feature_names == ("load",)
+    assert any(n.startswith("Target: load (the first numeric column that is not a row counter;")
+               and "skipped row" in n for n in s.notes)
+    s = prepare_series(f, DataConfig(target="row", **SMALL))  # asked for: used
+    assert s.target_names == ("row",)
+    assert not any(n.startswith("Target:") for n in s.notes)
+
+
+# ---------------------------------------------------------------------------- resample steps
+@pytest.mark.parametrize(("rule", "words"), [
+    ("1x", "'1x' is not a resampling step rnnviz can use."),
+    ("fortnightly", "'fortnightly' is not a resampling step"),
+    ("", "An empty text is not a resampling step"),
+    ("0h", "'0h' is not longer than zero"),
+    ("-1D", "'-1D' is not longer than zero"),
+    ("1H", "pandas no longer reads the unit 'H'; write 1h"),
+    ("5T", "write 5min"),
+    ("M", "write MS (month start) or ME (month end)"),
+])
+def test_bad_resample_steps_get_plain_messages(rule, words):
+    from rnnviz.core.config import parse_resample
+
+    f = _frame(20, v=np.arange(20.0) ** 2)
+    with pytest.raises(DataError) as err:
+        prepare_series(f, DataConfig(time_column="date", resample=rule, **SMALL))
+    assert err.value.code == "bad_period"
+    msg = err.value.message
+    assert words in msg and "30min, 1h, 1D, 7D or MS" in msg
+    for raw in ("KeyError", "ValueError", "Invalid frequency", "Failed to parse"):
+        assert raw not in msg
+    with pytest.raises(Exception) as err2:
+        parse_resample(rule)
+    assert err2.value.message == msg
+
+
+@pytest.mark.parametrize(("rule", "rows"), [("1D", 60), ("2D", 30), ("7D", 9), ("12h", 119),
+                                            ("1.5D", 40)])
+def test_good_resample_steps_still_work(rule, rows):
+    # 60 days from 2021-01-01: bins of the step from the first day, the last holding day 60
+    f = _frame(60, v=np.arange(60.0) ** 2)
+    s = prepare_series(f, DataConfig(time_column="date", resample=rule, **SMALL))
+    assert s.n_rows == rows

@@ -268,3 +268,48 @@ def test_daylight_saving_helpers():
 )
 def test_duration_text(seconds, words):
     assert duration_text(seconds) == words
+
+
+# ---------------------------------------------------------------------------- gaps and resampling
+@pytest.mark.parametrize(("step", "alias"), [
+    (300 * NS, "5min"), (1800 * NS, "30min"), (3600 * NS, "1h"), (86400 * NS, "1D"),
+    (7 * 86400 * NS, "7D"), (30 * 86400 * NS, "MS"), (91 * 86400 * NS, "QS"),
+    (365 * 86400 * NS, "YS"), (90 * NS, "90s"), (1_500_000_000, "1500ms"),
+])
+def test_resample_alias_names_the_step_in_a_form_the_resample_setting_reads(step, alias):
+    from rnnviz.core.config import parse_resample
+
+    assert timecols.resample_alias(step) == alias
+    parse_resample(alias)  # accepted as it is
+
+
+def _gap_csv(tmp_path):
+    import pandas as pd
+
+    days = pd.date_range("2020-01-01", periods=120, freq="D").delete(range(40, 70))  # 30 missing
+    path = tmp_path / "gap.csv"
+    pd.DataFrame({"date": days.strftime("%Y-%m-%d"),
+                  "v": np.arange(90.0)}).to_csv(path, index=False)
+    return path
+
+
+def test_the_gap_warning_says_what_the_settings_really_do(tmp_path):
+    from rnnviz.core.config import DataConfig
+    from rnnviz.core.csvload import load_csv
+    from rnnviz.core.series import prepare_series
+
+    table = load_csv(_gap_csv(tmp_path))
+    msg = next(w.message for w in table.report.warnings if w.code == "irregular_gaps")
+    assert "let rnnviz interpolate" not in msg  # not true with Resample off
+    assert "each gap counts as one ordinary step" in msg
+    assert "Data panel ▸ Resample" in msg and "--resample 1D" in msg  # the data's own step
+    small = dict(lookback=2, split=(0.6, 0.2, 0.2))
+    # what the message says: with the defaults (interpolate, no resampling) the gap stays one step
+    plain = prepare_series(table, DataConfig(**small))
+    assert plain.n_rows == 90 and plain.raw[40, 0] == 40.0  # day 41 is followed by day 71
+    assert np.diff(plain.times).max() == np.timedelta64(31, "D")
+    # --resample 1D puts the 30 steps back, interpolated by default
+    fixed = prepare_series(table, DataConfig(resample="1D", **small))
+    assert fixed.n_rows == 120
+    assert np.diff(fixed.times).max() == np.timedelta64(1, "D")
+    np.testing.assert_allclose(fixed.raw[39:71, 0], np.linspace(39.0, 40.0, 32))

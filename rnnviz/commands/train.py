@@ -1,9 +1,11 @@
 """``rnnviz train FILE.csv --out DIR``: train a model on a CSV file and write a run folder.
 
 Everything but the file and the output folder has a default (target: the first numeric
-column; time: the detected time column; one torch thread). Before training, the output folder
-is checked (created, written to) and the loader's warnings and notes on settings that do
-nothing go to standard error, one line each (``warning: ...``, ``note: ...``); the same text
+column that is not a row counter; time: the detected time column; one torch thread; a bundled
+sample's own data settings for its file, as in the window). Before any work, an output folder
+that already holds files is refused unless ``--overwrite`` is given (no saved work is lost).
+Before training, the output folder is checked (created, written to) and the loader's warnings
+and notes on settings that do nothing go to standard error, one line each (``warning: ...``, ``note: ...``); the same text
 goes into ``metrics.json``'s ``notes``. Progress goes to standard error: a one-line bar (epoch,
 loss, ETA) on a terminal, one plain line per epoch otherwise. The summary (test metrics beside
 the baselines, a plain sentence when the model loses to the last value, and where the files
@@ -102,7 +104,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="folder for the model, metrics, forecast and figures (created; "
                         "one that already holds files is refused without --overwrite)")
     d = parser.add_argument_group("data")
-    d.add_argument("--target", metavar="COL", help="column to forecast (default: the first numeric column)")
+    d.add_argument("--target", metavar="COL", help="column to forecast (default: the first numeric column that is not a row counter)")
     d.add_argument("--time", metavar="COL", help="time column (default: the one detected)")
     d.add_argument("--inputs", nargs="+", metavar="COL", help="extra input columns (multivariate)")
     d.add_argument("--missing", choices=MISSING_POLICIES, help="missing values: interpolate (default), ffill or drop")

@@ -832,7 +832,7 @@ def _write_figures(result: RunResult, folder: Path) -> list[Path]:
 def run_csv(path: str | Path, run: RunConfig, out: str | Path, *,
             control: TrainingControl | None = None,
             on_event: Callable[[object], None] | None = None,
-            figures: bool = True, overwrite: bool = True) -> RunResult:
+            figures: bool = True, overwrite: bool = False) -> RunResult:
     """Load, prepare, check the folder, train and write: the whole ``rnnviz train`` in one call.
 
     Parameters
@@ -846,9 +846,9 @@ def run_csv(path: str | Path, run: RunConfig, out: str | Path, *,
     on_event : callable, optional
     figures : bool
     overwrite : bool
-        Replace a previous run in ``out`` (the default, as a script re-running into its own
-        folder expects). ``False`` refuses a folder that holds anything, as ``rnnviz train``
-        does without ``--overwrite``.
+        Replace a previous run in ``out``. By default a folder that holds anything is
+        refused (no saved work is replaced unasked), as ``rnnviz train`` does without
+        ``--overwrite``.
 
     Returns
     -------

@@ -105,14 +105,14 @@ def view_keys() -> list[str]:
 
 
 def _bundled_sample(path: Path) -> tuple[str | None, DataConfig | None]:
-    """The sample name and settings when ``path`` is one of the bundled datasets."""
+    """The sample name and settings when ``path`` is one of the bundled datasets (the same
+    lookup as ``rnnviz train``: :func:`rnnviz.core.samples.sample_for_path`)."""
     try:
-        from rnnviz.core.samples import list_samples
+        from rnnviz.core.samples import sample_for_path
 
-        target = path.resolve()
-        for s in list_samples():
-            if s.path().resolve() == target:
-                return s.name, s.data_config()
+        s = sample_for_path(path)
+        if s is not None:
+            return s.name, s.data_config()
     except Exception:  # noqa: BLE001 - a missing catalogue only loses the suggestion
         pass
     return None, None

@@ -124,7 +124,7 @@ def test_disk_full_during_save_keeps_the_previous_run(tmp_path, monkeypatch):
 
     monkeypatch.setattr(os, "fsync", no_space)
     with pytest.raises(ModelFileError) as err:
-        run_csv(src, _run(seed=1), out, figures=False)
+        run_csv(src, _run(seed=1), out, figures=False, overwrite=True)
     monkeypatch.undo()
     assert "No space left" in err.value.message
     after = {p.name: p.read_bytes() for p in out.iterdir()}

@@ -94,11 +94,12 @@ def headless(splits, run) -> float:
 def in_window(epochs: int | None) -> dict[str, float]:
     from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
 
-    from rnnviz.gui.app import make_application
+    from rnnviz.gui.app import make_application, quiet_harmless_qt_messages
     from rnnviz.gui.main_window import MainWindow
     from rnnviz.gui.settings import AppSettings
 
     os.environ.setdefault("RNNVIZ_SETTINGS_DIR", tempfile.mkdtemp(prefix="rnnviz-bench-"))
+    quiet_harmless_qt_messages()  # the offscreen plugin's size-hint notices
     app = make_application()
     w = MainWindow(AppSettings(), restore=False)
     w.remember_settings = False

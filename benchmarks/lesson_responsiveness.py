@@ -123,8 +123,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--teacher", choices=("on", "off"), default="on")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
 
-    from rnnviz.gui.app import make_application
+    from rnnviz.gui.app import make_application, quiet_harmless_qt_messages
 
+    quiet_harmless_qt_messages()  # the offscreen plugin's size-hint notices
     app = make_application()
     lesson = make_lesson(args.lesson, args.epochs, args.batches, args.full_data)
     print(f"lesson {args.lesson}: {', '.join(lesson.labels)}; {args.epochs} epochs of at most "

@@ -12,9 +12,10 @@ Same approach as :mod:`rnnviz.gui.session` (DESIGN.md §3), for several runs at 
 
 1. :meth:`CompareSession.start` takes a *factory* that builds the
    :class:`~rnnviz.core.compare.Comparison` (data generation and model building happen on the
-   worker thread, so the window never waits for them). A worker QObject, moved to a QThread
-   that the session parents, iterates ``comparison.events()`` and emits every
-   ``(label, event)`` pair through a queued signal.
+   worker thread, so the window never waits for them). A
+   :class:`~rnnviz.gui.mailbox.Worker`, moved to a QThread that the session parents,
+   iterates ``comparison.events()`` and emits every ``(label, event)`` pair through a queued
+   signal, as the training process sends a lesson's.
 2. The slot on the GUI thread adds engine events to :attr:`histories` (one
    :class:`~rnnviz.core.history.RunHistory` per label) and stores each
    :class:`~rnnviz.core.compare.RunResult` in :attr:`results`.
@@ -24,65 +25,47 @@ Same approach as :mod:`rnnviz.gui.session` (DESIGN.md §3), for several runs at 
    (checked between batches).
 5. :meth:`shutdown` requests a stop and waits (bounded) for the worker; a running thread is
    never destroyed.
-
-The session's own worker is small on purpose: ``session.py``'s worker is private to it.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import traceback
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from rnnviz.core.errors import RnnvizError
 from rnnviz.core.history import RunHistory
+from rnnviz.gui.mailbox import Mailbox, Worker
 
 log = logging.getLogger(__name__)
 
 IDLE, RUNNING, PAUSED, STOPPING, FINISHED = "idle", "running", "paused", "stopping", "finished"
 
 
-class _CompareWorker(QObject):
-    """Builds the comparison on its thread, then forwards every ``(label, event)`` pair."""
+def _compare_work(factory: Callable[[], Any], threads: int | None, holder: dict[str, Any],
+                  emit: Callable[[object], None]) -> None:
+    """Build the comparison (on the worker thread) and emit ``(label, item)`` pairs: first
+    ``(LABELS_ITEM, labels)``, then every event and result, as the training process's
+    lesson job sends them (:func:`rnnviz.core.lessons.lesson_events`)."""
+    from rnnviz.core.lessons import LABELS_ITEM
 
-    labels_known = Signal(object)  # list of labels, before the first event
-    emitted = Signal(str, object)
-    failed = Signal(object, str)
-    ended = Signal()
+    if threads:
+        import torch
 
-    def __init__(self, factory: Callable[[], Any], threads: int | None,
-                 holder: dict[str, Any]) -> None:
-        super().__init__()
-        self._factory = factory
-        self._threads = threads
-        self._holder = holder
-
-    @Slot()
-    def run(self) -> None:
-        try:
-            if self._threads:
-                import torch
-
-                torch.set_num_threads(self._threads)
-            cmp = self._factory()
-            self._holder["comparison"] = cmp
-            if self._holder.get("stop"):
-                cmp.stop()
-            if self._holder.get("paused"):
-                cmp.control.pause()
-            self.labels_known.emit(list(cmp.labels))
-            for label, event in cmp.events():
-                self.emitted.emit(label, event)
-        except BaseException as exc:  # noqa: BLE001 - reported to the GUI, never swallowed
-            self.failed.emit(exc, traceback.format_exc())
-        finally:
-            app = QCoreApplication.instance()
-            if app is not None:
-                self.moveToThread(app.thread())
-            self.ended.emit()
+        torch.set_num_threads(threads)
+    cmp = factory()
+    holder["comparison"] = cmp
+    if holder.get("stop"):
+        cmp.stop()
+    if holder.get("paused"):
+        cmp.control.pause()
+    emit((LABELS_ITEM, list(cmp.labels)))
+    for label, event in cmp.events():
+        emit((label, event))
 
 
 class CompareSession(QObject):
@@ -122,7 +105,7 @@ class CompareSession(QObject):
     def __init__(self, parent: QObject | None = None, *, redraw_hz: float = 15.0,
                  torch_threads: int | None = 1, in_process: bool | None = None) -> None:
         super().__init__(parent)
-        from rnnviz.gui.session import Mailbox, process_training_default
+        from rnnviz.gui.session import process_training_default
 
         self.in_process = process_training_default() if in_process is None else bool(in_process)
         """Lessons (:meth:`start_lesson`) train in the training process (its own Python, so
@@ -141,7 +124,7 @@ class CompareSession(QObject):
         self.redraws = 0
         self._views: list[Any] = []
         self._thread: QThread | None = None
-        self._worker: _CompareWorker | None = None
+        self._worker: Worker | None = None
         self._holder: dict[str, Any] = {}
         self._dirty = False
         self._timer = QTimer(self)
@@ -230,19 +213,11 @@ class CompareSession(QObject):
     @Slot()
     def _drain(self) -> None:
         """Hand what the training process sent to the same slots the thread worker uses."""
-        from rnnviz.core.lessons import LABELS_ITEM, SUMMARY_ITEM
-
         if self._remote is None:
             return
         for msg in self._box.take():
             if msg.kind == "event":
-                label, item = msg.value
-                if label == LABELS_ITEM:
-                    self._on_worker_labels_known(item)
-                elif label == SUMMARY_ITEM:
-                    self.summary = dict(item)
-                else:
-                    self._on_worker_emitted(label, item)
+                self._on_worker_pair(msg.value)
             elif msg.kind == "failed":
                 self._on_worker_failed(*msg.value)
             elif msg.kind == "ended":
@@ -269,10 +244,10 @@ class CompareSession(QObject):
         self._dirty = True
         thread = QThread(self)  # parented: never destroyed by Python while running
         thread.setObjectName("rnnviz-compare")
-        worker = _CompareWorker(factory, self.torch_threads, self._holder)
+        worker = Worker(functools.partial(_compare_work, factory, self.torch_threads,
+                                          self._holder))
         worker.moveToThread(thread)
-        worker.labels_known.connect(self._on_worker_labels_known)
-        worker.emitted.connect(self._on_worker_emitted)
+        worker.emitted.connect(self._on_worker_pair)
         worker.failed.connect(self._on_worker_failed)
         worker.ended.connect(thread.quit)
         worker.ended.connect(self._on_worker_ended)
@@ -334,12 +309,23 @@ class CompareSession(QObject):
 
     # ------------------------------------------------------------------ slots
     @Slot(object)
+    def _on_worker_pair(self, pair: object) -> None:
+        """One ``(label, item)`` of the worker thread or the training process."""
+        from rnnviz.core.lessons import LABELS_ITEM, SUMMARY_ITEM
+
+        label, item = pair  # type: ignore[misc]
+        if label == LABELS_ITEM:
+            self._on_worker_labels_known(item)
+        elif label == SUMMARY_ITEM:
+            self.summary = dict(item)
+        else:
+            self._on_worker_emitted(label, item)
+
     def _on_worker_labels_known(self, labels: list[str]) -> None:
         self.histories = {lab: RunHistory() for lab in labels}
         self._dirty = True
         self.labels_known.emit(list(labels))
 
-    @Slot(str, object)
     def _on_worker_emitted(self, label: str, item: object) -> None:
         from rnnviz.core.compare import RunResult
 
@@ -410,7 +396,7 @@ class CompareSession(QObject):
         if c is not None:
             c.stop()
         if worker is not None:
-            for sig in (worker.emitted, worker.failed, worker.ended, worker.labels_known):
+            for sig in (worker.emitted, worker.failed, worker.ended):
                 try:
                     sig.disconnect()
                 except (RuntimeError, TypeError):

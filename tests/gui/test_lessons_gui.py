@@ -49,6 +49,24 @@ def test_every_lesson_opens_trains_and_shows_its_views(qtbot, name):
     assert win.panel.train_button.isEnabled()
 
 
+def test_a_lesson_trained_on_a_thread_shows_the_same_views(qtbot, monkeypatch):
+    # RNNVIZ_TRAIN_IN_THREAD=1 (and systems without the training process) run the lesson on
+    # a worker thread of this process: the same histories, results and status
+    monkeypatch.setenv("RNNVIZ_TRAIN_IN_THREAD", "1")
+    win = _window(qtbot, "why_rnns_forget")
+    assert not win.session.in_process
+    lesson = win.lesson
+    with qtbot.waitSignal(win.training_finished, timeout=TIMEOUT_MS):
+        assert win.start()
+    qtbot.waitUntil(lambda: win.session.threads_running() == 0, timeout=TIMEOUT_MS)
+    assert set(win.session.results) == set(lesson.labels)
+    for lab in lesson.labels:
+        h = win.session.histories[lab]
+        assert len(h.epochs) == lesson.quick_version().runs[0].train.epochs
+    assert win.compare_view.labels == list(lesson.labels)
+    assert "Finished" in win.panel.status_label.text()
+
+
 def test_teacher_mode_hides_advanced_settings_and_views(qtbot):
     win = _window(qtbot, "inside_lstm")
     lesson = win.lesson

@@ -816,8 +816,8 @@ class DataPanel(QWidget):
         self.legend_label.setText(
             "<span style='color:#1f77b4'>■</span> train "
             "<span style='color:#ff7f0e'>■</span> validation "
-            "<span style='color:#7f7f7f'>■</span> test &nbsp; "
-            f"<span style='color:#9467bd'>■</span> one window reads {what}; "
-            f"<span style='color:#2ca02c'>■</span> it predicts the next {horizon}{gap}."
+            "<span style='color:#7f7f7f'>■</span> test<br>"  # the window's sentence on its own line
+            f"One window <span style='color:#9467bd'>■</span> reads {what} and "
+            f"<span style='color:#2ca02c'>■</span> predicts the next {horizon}{gap}."
             + too_long
         )

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
     QMainWindow,
+    QTabBar,
     QWidget,
 )
 
@@ -378,8 +379,23 @@ class MainWindow(WindowActions, WindowFiles, QMainWindow):
         if geo is not None:
             self.restoreGeometry(geo)
         state = self.settings.window_state()
-        if state is not None:
-            self._restored_state = bool(self.restoreState(state))
+        if state is None:
+            return
+        # Qt retires the tab bars of a replaced layout only while the window is visible: the
+        # default layout's bars, made before the window shows, stayed and showed with it (one
+        # over the File and Train menus from the second launch on). Hidden explicitly, they
+        # stay hidden; the restored layout makes its own.
+        old_bars = self._dock_tab_bars()
+        for bar in old_bars:
+            bar.hide()
+        self._restored_state = bool(self.restoreState(state))
+        if not self._restored_state:
+            for bar in old_bars:
+                bar.show()
+
+    def _dock_tab_bars(self) -> list[QTabBar]:
+        """The tab bars of tabbed docks (children of the window itself)."""
+        return self.findChildren(QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly)
 
     def _restore_run_settings(self) -> None:
         last = self.settings.last_run_config()
@@ -438,7 +454,12 @@ class MainWindow(WindowActions, WindowFiles, QMainWindow):
     def reset_layout(self) -> None:
         """View ▸ Reset layout: every dock back in its default place and size."""
         self.settings.clear_window()
+        old_bars = self._dock_tab_bars()  # the replaced layout's bars stayed, doubled
+        for bar in old_bars:
+            bar.hide()
         if not self.restoreState(self._default_state):
+            for bar in old_bars:
+                bar.show()
             self._default_layout()
         for d in self.docks.values():
             d.setFloating(False)

@@ -290,15 +290,18 @@ def test_loss_view_draws_the_batch_epoch_and_baseline_values(qtbot, tmp_path):
     assert view.plot.ctrl.logYCheck.isChecked()
     assert view._baseline_lines["seasonal_naive"].value() == pytest.approx(math.log10(0.25))
 
+    # the CSV is one table: a row per batch, each column about that batch
     df = read_csv(view.export_data(tmp_path / "loss.csv"))
     np.testing.assert_array_equal(df["step"], [1, 2, 3, 4, 5, 6])
-    np.testing.assert_array_equal(df["batch_loss"].to_numpy(np.float32), np.float32(losses))
+    np.testing.assert_array_equal(df["epoch"], [1, 1, 1, 2, 2, 2])
+    np.testing.assert_allclose(df["batch_loss"], losses, rtol=1e-6)
     np.testing.assert_allclose(df["batch_loss_smoothed_2"], expected, rtol=1e-6)
-    np.testing.assert_array_equal(df["epoch_val_loss"].dropna().to_numpy(np.float32),
-                                  np.float32([0.85, 0.6]))
-    np.testing.assert_array_equal(df["epoch_step"].dropna(), [3, 6])
-    assert list(df["baseline"].dropna()) == ["last_value", "seasonal_naive"]
-    assert list(df["lr_change_step"].dropna()) == [4]
+    np.testing.assert_allclose(df["lr"], [1e-3, 1e-3, 1e-3, 5e-4, 5e-4, 5e-4])
+    # an epoch's losses on the row of its last batch, empty elsewhere
+    np.testing.assert_allclose(df["epoch_val_loss"], [np.nan, np.nan, 0.85, np.nan, np.nan, 0.6])
+    np.testing.assert_allclose(df["epoch_train_loss"], [np.nan, np.nan, 0.8, np.nan, np.nan, 0.45])
+    np.testing.assert_allclose(df["baseline_last_value"], [0.5] * 6)
+    np.testing.assert_allclose(df["baseline_seasonal_naive"], [0.25] * 6)
 
 
 @pytest.mark.parametrize("size", [(390, 330), (499, 360), (700, 460)])

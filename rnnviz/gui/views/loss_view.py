@@ -56,6 +56,49 @@ spans several decades.</p>
 """
 
 
+def loss_table(b: dict[str, np.ndarray], e: dict[str, np.ndarray],
+               baselines: dict[str, float], window: int) -> dict[str, np.ndarray]:
+    """The Loss view's CSV: one row per batch, keyed by its global step.
+
+    ``epoch`` is the epoch the batch belongs to; the epoch's train and validation losses sit
+    on the row of its last batch (empty elsewhere); ``lr`` is the rate the batch used (a
+    change shows where it changes); each baseline's validation loss is a column of its own.
+    Earlier exports set a batch table, an epoch table, the baselines and the learning-rate
+    changes side by side in the same rows, which read as one table and was not.
+
+    Parameters
+    ----------
+    b, e : dict of str to ndarray
+        ``RunHistory.batch_arrays()`` and ``RunHistory.epoch_arrays()``.
+    baselines : dict of str to float
+    window : int
+        The smoothing window (named in the smoothed column).
+    """
+    steps = np.asarray(b["step"], dtype=np.int64)
+    e_steps = np.asarray(e["step"], dtype=np.int64)
+    # the epoch a batch belongs to: the first epoch whose last step is at or after it
+    epoch_of = np.searchsorted(e_steps, steps) + 1
+    where = np.searchsorted(steps, e_steps)
+    found = (where < steps.size) & (steps[np.minimum(where, max(steps.size - 1, 0))] == e_steps)
+    e_train = np.full(steps.size, np.nan)
+    e_val = np.full(steps.size, np.nan)
+    e_train[where[found]] = np.asarray(e["train_loss"], dtype=np.float64)[found]
+    e_val[where[found]] = np.asarray(e["val_loss"], dtype=np.float64)[found]
+    out: dict[str, np.ndarray] = {
+        "step": steps,
+        "epoch": epoch_of.astype(np.int64),
+        "batch_loss": np.asarray(b["loss"], dtype=np.float64),
+        f"batch_loss_smoothed_{window}": smooth(np.asarray(b["loss"], dtype=np.float64),
+                                                window),
+        "lr": np.asarray(b["lr"], dtype=np.float64),
+        "epoch_train_loss": e_train,
+        "epoch_val_loss": e_val,
+    }
+    for name, value in baselines.items():
+        out[f"baseline_{name}"] = np.full(steps.size, float(value))
+    return out
+
+
 def spread_labels(centres: list[float], size: float, lo: float, hi: float) -> list[float]:
     """Tops of labels of height ``size`` centred on ``centres`` (sorted, ascending) where
     they do not overlap; labels that would are stacked, centred on their centres' mean,
@@ -217,21 +260,14 @@ class LossView(BaseView):
         if history.lr_changes != self._lr_key:
             self._set_lr_changes(list(history.lr_changes))
             self._lr_key = list(history.lr_changes)
-        self._columns = {
-            "step": b["step"],
-            "batch_loss": loss,
-            f"batch_loss_smoothed_{window}": smoothed,
-            "epoch": e["epoch"],
-            "epoch_step": e["step"],
-            "epoch_train_loss": e_train,
-            "epoch_val_loss": e_val,
-            "baseline": np.asarray(list(baselines), dtype=object),
-            "baseline_val_loss": np.asarray(list(baselines.values()), dtype=np.float64),
-            "lr_change_step": np.asarray([s for s, _ in history.lr_changes], dtype=np.int64),
-            "lr_change_value": np.asarray([v for _, v in history.lr_changes], dtype=np.float64),
-        }
+        self._table_args = (b, e, dict(baselines), window)  # the CSV is made on export
         epochs_txt = f"epoch {int(e['epoch'][-1])}" if e["epoch"].size else ""
         self.set_subtitle(f"{epochs_txt} · {b['step'].size} batches".strip(" ·"))
+
+    def data_columns(self) -> dict[str, np.ndarray]:
+        """The arrays last drawn, one row per batch (:func:`loss_table`)."""
+        args = getattr(self, "_table_args", None)
+        return {} if args is None else loss_table(*args)
 
     def _y_pos(self, value: float) -> float:
         """Position of a horizontal line in view coordinates (log10 in log mode)."""
@@ -345,6 +381,7 @@ class LossView(BaseView):
         self._set_baselines({})
         self._set_lr_changes([])
         self._epoch_key = self._baseline_key = self._lr_key = None
+        self._table_args = None
         self.anchor.reset()
         self.set_subtitle("")
 

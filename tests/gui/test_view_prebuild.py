@@ -191,7 +191,8 @@ def test_states_prepare_cell_gru_takes_the_c_rows_out_before_the_probe(qtbot, mo
     view = shown(qtbot, StatesView)
     view.prebuild()
     view.prepare_cell("gru")
-    assert not view.shows_cell and view.cell_plot.scene() is None
+    assert not view.shows_cell and view.cell_plot not in view.graphics.ci.items
+    assert not view.cell_plot.isVisible()  # out of the layout (and hidden in its scene)
     p, calls, _resizes = first_probe(
         view, monkeypatch, "gru",
         [(view.graphics.ci, "addItem"), (view.graphics.ci, "removeItem")])

@@ -577,8 +577,27 @@ def test_gates_view_images_are_the_trace_gates_transposed(qtbot, tmp_path):
     np.testing.assert_array_equal(df["time_step"], np.arange(6))
     np.testing.assert_array_equal(df["forget_u2"].to_numpy(np.float32),
                                   tr.gates["forget"][1, 1, :, 2])
-    np.testing.assert_array_equal(df["input_input_1"].to_numpy(np.float32),
+    np.testing.assert_array_equal(df["x_1"].to_numpy(np.float32),
                                   tr.inputs[1, :, 0])
+    # the input series (x_) and the LSTM's input gate (input_) cannot be mixed up
+    assert not [c for c in df.columns if c.startswith("input_") and "_u" not in c]
+
+
+def test_rows_taken_out_of_a_page_stay_in_its_scene_for_qt_to_delete(qtbot):
+    # GraphicsLayout.removeItem also takes an item out of its scene: Python's garbage
+    # collector then freed it, and its destructor called pyqtgraph's overrides of half-freed
+    # children (aborts, segfaults and a hang in 2 of 8 runs of a test selection)
+    gates = make_view(qtbot, GatesView)
+    gates.render(history_of([probe("lstm")]))
+    gates.render(history_of([probe("gru")]))  # 3 gates: the 4th row leaves the layout
+    fourth = gates._rows[3][0]
+    assert fourth.scene() is gates.graphics.scene() and not fourth.isVisible()
+    gates.render(history_of([probe("lstm")]))  # and comes back, shown
+    assert fourth.isVisible() and fourth in gates.graphics.ci.items
+    states = make_view(qtbot, StatesView)
+    states.render(history_of([probe("gru")]))  # no cell state: its rows leave the layout
+    assert states.cell_plot.scene() is states.graphics.scene()
+    assert not states.cell_plot.isVisible()
 
 
 def test_gates_view_says_a_plain_rnn_has_no_gates(qtbot):
@@ -673,7 +692,8 @@ def test_states_view_heatmaps_levels_and_picked_units(qtbot, tmp_path):
 def test_states_view_gru_has_no_cell_and_relu_h_gets_data_levels(qtbot):
     view = make_view(qtbot, StatesView)
     view.render(history_of([probe("gru")]))
-    assert not view.shows_cell and view.cell_plot.scene() is None
+    assert not view.shows_cell and view.cell_plot not in view.graphics.ci.items
+    assert not view.cell_plot.isVisible()  # out of the layout (and hidden in its scene)
     assert "cell" not in view.levels and view.cell_image.image is None
     tr = probe("rnn").trace
     big = dataclasses.replace(tr, hidden=(tr.hidden * 3 + 1.5).astype(np.float32))  # ReLU-like

@@ -655,6 +655,29 @@ def fit_page_height(graphics: pg.GraphicsLayoutWidget) -> None:
         graphics.setMinimumHeight(need)
 
 
+def take_out_of_layout(layout: pg.GraphicsLayout, item: Any) -> None:
+    """Take ``item`` out of a page's layout (its row then takes no space) but keep it in the
+    scene, hidden, until :func:`put_into_layout` brings it back.
+
+    ``GraphicsLayout.removeItem`` also takes the item out of its scene: it then belonged to
+    Python alone, and when Python's garbage collector freed it (with its view, in a cycle)
+    its C++ destructor called pyqtgraph's Python overrides of half-freed children -- a
+    crash, now and then, in a test run. Kept in the scene, it is deleted by Qt with the
+    scene, as every other item is.
+    """
+    scene = layout.scene()
+    layout.removeItem(item)
+    if scene is not None:
+        scene.addItem(item)
+    item.hide()
+
+
+def put_into_layout(layout: pg.GraphicsLayout, item: Any, row: int, col: int) -> None:
+    """Bring an item taken out with :func:`take_out_of_layout` back into the layout."""
+    layout.addItem(item, row=row, col=col)
+    item.show()
+
+
 def lay_out_hidden_page(view: BaseView, graphics: pg.GraphicsLayoutWidget, *,
                         again: bool = True) -> None:
     """Lay a view's scrolled page of plots out at the view's size and paint it once off

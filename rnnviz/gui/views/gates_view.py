@@ -35,9 +35,11 @@ from rnnviz.gui.views.base import (
     fit_page_height,
     lay_out_hidden_page,
     layer_labels,
+    put_into_layout,
     scroll_page,
     set_bar_levels,
     set_title,
+    take_out_of_layout,
     window_labels,
 )
 
@@ -309,9 +311,9 @@ class GatesView(BaseView):
         for r, (p, img, bar) in enumerate(self._rows):
             shown = r < len(gates)
             if shown and r >= self._rows_shown:  # put the row back in the layout
-                ci.addItem(p, row=r + 1, col=0)
+                put_into_layout(ci, p, r + 1, 0)
             elif not shown and r < self._rows_shown:  # hidden items would keep their space
-                ci.removeItem(p)
+                take_out_of_layout(ci, p)
             ci.layout.setRowStretchFactor(r + 1, 3 if shown else 0)
             p.getViewBox().setMinimumHeight(MAP_MIN_PX if shown else 0)
             if not shown:
@@ -422,11 +424,11 @@ class GatesView(BaseView):
         T = trace.n_steps
         cols: dict[str, np.ndarray] = {"time_step": np.arange(T, dtype=np.int64)}
         x = np.arange(T, dtype=np.float32)
-        names = list(trace.feature_names) or [f"input_{i + 1}" for i in range(len(self.input_curves))]
+        names = list(trace.feature_names) or [f"{i + 1}" for i in range(len(self.input_curves))]
         for f, curve in enumerate(self.input_curves):
             y = f32(trace.inputs[w, :, f])
             curve.setData(x, y)
-            cols[f"input_{names[f]}"] = y
+            cols[f"x_{names[f]}"] = y  # x_t, the model's input ("input_" is the LSTM's gate)
         for g, img in self.images.items():
             a = f32(trace.gates[g][layer, w].T)  # (H, T): row = unit, column = time step
             img.setImage(a, autoLevels=False, levels=gate_levels(g))

@@ -41,9 +41,11 @@ from rnnviz.gui.views.base import (
     hold_layout,
     lay_out_hidden_page,
     layer_labels,
+    put_into_layout,
     scroll_page,
     set_bar_levels,
     set_title,
+    take_out_of_layout,
     window_labels,
 )
 from rnnviz.gui.views.gates_view import check_cell
@@ -342,12 +344,12 @@ class StatesView(BaseView):
         if has_cell != self._cell_rows:
             ci = self.graphics.ci
             if has_cell:
-                ci.addItem(self.cell_plot, row=1, col=0)
-                ci.addItem(self.cell_bar, row=1, col=1)
-                ci.addItem(self.cell_line_plot, row=4, col=0)
+                put_into_layout(ci, self.cell_plot, 1, 0)
+                put_into_layout(ci, self.cell_bar, 1, 1)
+                put_into_layout(ci, self.cell_line_plot, 4, 0)
             else:
                 for item in (self.cell_plot, self.cell_bar, self.cell_line_plot):
-                    ci.removeItem(item)
+                    take_out_of_layout(ci, item)
             self._cell_rows = has_cell
         if has_cell == self._rows_styled:
             return  # restyling the axis each probe redrew it

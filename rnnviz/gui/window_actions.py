@@ -136,34 +136,32 @@ class WindowActions:
                                       self.ask_export_view(k, f)))
 
     def _fill_samples_menu(self) -> None:
-        m = self.menu_samples
-        m.clear()
-        try:
-            from rnnviz.core.samples import list_samples
-            samples = list_samples()
-        except Exception as exc:  # noqa: BLE001 - a missing catalogue must not break the menu
-            a = m.addAction(f"(samples unavailable: {exc})")
-            a.setEnabled(False)
-            return
-        for s in samples:
-            a = m.addAction(menu_text(s.title))
-            a.setToolTip(getattr(s, "description", ""))
-            a.triggered.connect(lambda _=False, name=s.name: self.open_sample(name))
+        from rnnviz.core.samples import list_samples
+
+        self._fill_catalogue_menu(self.menu_samples, "samples", list_samples, "description",
+                                  self.open_sample)
 
     def _fill_lessons_menu(self) -> None:
-        m = self.menu_lessons
-        m.clear()
+        from rnnviz.core.lessons import list_lessons
+
+        self._fill_catalogue_menu(self.menu_lessons, "lessons", list_lessons, "summary",
+                                  self.open_lesson)
+
+    def _fill_catalogue_menu(self, menu: Any, what: str, entries: Callable[[], Any],
+                             tip: str, opener: Callable[[str], Any]) -> None:
+        """One action per catalogue entry (``title``, ``name``, a tooltip attribute); a
+        catalogue that cannot be read shows why, disabled, and never breaks the menu."""
+        menu.clear()
         try:
-            from rnnviz.core.lessons import list_lessons
-            lessons = list_lessons()
-        except Exception as exc:  # noqa: BLE001 - a damaged lesson must not break the menu
-            a = m.addAction(f"(lessons unavailable: {getattr(exc, 'message', exc)})")
+            items = entries()
+        except Exception as exc:  # noqa: BLE001 - a damaged catalogue must not break the menu
+            a = menu.addAction(f"({what} unavailable: {getattr(exc, 'message', exc)})")
             a.setEnabled(False)
             return
-        for lesson in lessons:
-            a = m.addAction(menu_text(lesson.title))
-            a.setToolTip(getattr(lesson, "summary", ""))
-            a.triggered.connect(lambda _=False, name=lesson.name: self.open_lesson(name))
+        for item in items:
+            a = menu.addAction(menu_text(item.title))
+            a.setToolTip(getattr(item, tip, ""))
+            a.triggered.connect(lambda _=False, name=item.name: opener(name))
 
     def open_lesson(self, name: str) -> Any:
         """File ▸ Open Lesson ▸ NAME: the lesson opens in a window of its own."""

@@ -55,3 +55,16 @@ def qt_message_guard():
         qInstallMessageHandler(previous)
     if guard.unexpected:
         pytest.fail("Qt warnings during the test:\n" + "\n".join(guard.unexpected))
+
+
+@pytest.fixture
+def data_panel(qtbot):
+    """A shown Data panel at the width of the window's left dock."""
+    from rnnviz.gui.panels import DataPanel
+
+    p = DataPanel()
+    qtbot.addWidget(p)
+    p.resize(420, 700)
+    p.show()
+    qtbot.waitExposed(p)
+    return p

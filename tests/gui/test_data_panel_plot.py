@@ -32,13 +32,9 @@ def frame(rows: int = ROWS) -> pd.DataFrame:
 
 
 @pytest.fixture
-def panel(qtbot):
-    p = DataPanel()
-    qtbot.addWidget(p)
-    p.resize(420, 700)
-    p.show()
-    qtbot.waitExposed(p)
-    return p
+def panel(data_panel):
+    """The shared Data panel (tests/gui/conftest.py)."""
+    return data_panel
 
 
 def open_table(panel: DataPanel, tmp_path, df: pd.DataFrame | None = None):

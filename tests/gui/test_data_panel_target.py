@@ -4,21 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from rnnviz.core.config import DataConfig
 from rnnviz.core.csvload import load_csv
 from rnnviz.core.series import prepare_series
-from rnnviz.gui.panels import DataPanel
-
-
-@pytest.fixture
-def data_panel(qtbot):
-    p = DataPanel()
-    qtbot.addWidget(p)
-    p.resize(420, 700)
-    p.show()
-    return p
 
 
 def _open(tmp_path, frame: pd.DataFrame, sep: str = ","):

@@ -17,7 +17,7 @@ from rnnviz.core import config as C
 from rnnviz.core.config import DataConfig, ModelConfig, RunConfig, TrainConfig
 from rnnviz.core.csvload import load_csv
 from rnnviz.core.series import prepare_series
-from rnnviz.gui.panels import DataPanel, ModelPanel
+from rnnviz.gui.panels import ModelPanel
 from rnnviz.gui.panels.model_panel import FIELDS, SciSpinBox
 
 
@@ -165,15 +165,6 @@ def test_sci_spin_box_reads_and_steps_in_decades(qtbot):
 
 
 # ---------------------------------------------------------------------- data panel
-@pytest.fixture
-def data_panel(qtbot):
-    p = DataPanel()
-    qtbot.addWidget(p)
-    p.resize(420, 700)
-    p.show()
-    return p
-
-
 def test_table_columns_report_and_preview_are_shown(qtbot, data_panel, tmp_path):
     frame = multivariate()
     path, t = table(tmp_path, frame)
